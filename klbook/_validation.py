@@ -1,0 +1,132 @@
+"""Input checks shared by the public functions.
+
+Every public function in :mod:`klbook` validates its arguments here, so that bad
+input fails loudly with a message naming the argument and the problem, instead
+of flowing on into a silent ``nan``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+#: Absolute tolerance on ``|sum(p) - 1|`` for an argument to count as a
+#: probability vector. Pass ``normalize=True`` to rescale unnormalised input.
+SUM_ATOL = 1e-6
+
+
+def as_float_array(x, name: str) -> np.ndarray:
+    """Convert ``x`` to a float64 array, or raise ``TypeError`` naming ``name``."""
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be array-like of numbers, got {type(x).__name__}")
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name} could not be converted to an array: {exc}") from None
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must be array-like of real numbers, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+    return arr.astype(np.float64, copy=False)
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise ``ValueError`` if ``arr`` holds NaN or infinite entries."""
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN")
+    if np.isinf(arr).any():
+        raise ValueError(f"{name} contains infinite values")
+
+
+def check_base(base) -> float | None:
+    """Return ``log(base)``, or ``None`` for nats; reject bases <= 0 or == 1."""
+    if base is None:
+        return None
+    if isinstance(base, bool) or not isinstance(base, numbers.Real):
+        raise TypeError(f"base must be a real number or None, got {type(base).__name__}")
+    if not np.isfinite(base) or base <= 0 or base == 1:
+        raise ValueError(f"base must be a positive number other than 1, got {base}")
+    return float(np.log(base))
+
+
+def as_distribution(
+    x, name: str, *, axis: int = -1, normalize: bool = False
+) -> np.ndarray:
+    """Validate ``x`` as (a batch of) probability vectors along ``axis``.
+
+    Checks: numeric, at least 1-D, non-empty, finite, non-negative, and summing
+    to 1 within :data:`SUM_ATOL` along ``axis`` -- or, with ``normalize=True``,
+    a positive total mass, which is then divided out.
+    """
+    arr = as_float_array(x, name)
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have at least one dimension (a vector of probabilities)")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty")
+    check_finite(arr, name)
+    if (arr < 0).any():
+        raise ValueError(f"{name} has negative entries (min {arr.min():.3g}); probabilities must be >= 0")
+    axis = _normalize_axis(axis, arr.ndim, name)
+    total = arr.sum(axis=axis, keepdims=True)
+    if normalize:
+        if (total <= 0).any():
+            raise ValueError(f"{name} has zero total mass along axis {axis}; it cannot be normalised")
+        return arr / total
+    err = np.abs(total - 1.0)
+    if (err > SUM_ATOL).any():
+        worst = float(total.flat[int(np.argmax(err))])
+        raise ValueError(
+            f"{name} does not sum to 1 along axis {axis} (a sum of {worst:.6g}); "
+            f"pass normalize=True to rescale it"
+        )
+    return arr
+
+
+def _normalize_axis(axis, ndim: int, name: str) -> int:
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis must be an integer, got {type(axis).__name__}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of range for {name} with {ndim} dimension(s)")
+    return int(axis) % ndim
+
+
+def pair_of_distributions(p, q, *, axis: int, normalize: bool):
+    """Validate ``p`` and ``q`` and move the event axis last, broadcasting the batch axes.
+
+    Returns ``(p, q)`` with the events along the last axis.
+    """
+    p = as_distribution(p, "p", axis=axis, normalize=normalize)
+    q = as_distribution(q, "q", axis=axis, normalize=normalize)
+    p = np.moveaxis(p, axis, -1)
+    q = np.moveaxis(q, axis, -1)
+    if p.shape[-1] != q.shape[-1]:
+        raise ValueError(
+            f"p and q have different event sizes along axis {axis}: "
+            f"{p.shape[-1]} vs {q.shape[-1]} outcomes"
+        )
+    try:
+        np.broadcast_shapes(p.shape, q.shape)
+    except ValueError:
+        raise ValueError(
+            f"the batch shapes of p {p.shape[:-1]} and q {q.shape[:-1]} do not broadcast"
+        ) from None
+    return p, q
+
+
+def positive(x, name: str) -> np.ndarray:
+    """A finite, strictly positive float array (e.g. a standard deviation)."""
+    arr = as_float_array(x, name)
+    check_finite(arr, name)
+    if (arr <= 0).any():
+        raise ValueError(f"{name} must be strictly positive (min {arr.min():.3g})")
+    return arr
+
+
+def finite(x, name: str) -> np.ndarray:
+    """A finite float array."""
+    arr = as_float_array(x, name)
+    check_finite(arr, name)
+    return arr

@@ -1,0 +1,150 @@
+r"""Closed-form KL divergences between Gaussian distributions.
+
+Both functions return nats. They are the analytic routes that the chapters
+check against numerical integration, Monte Carlo and
+:func:`torch.distributions.kl_divergence`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_float_array, check_finite, finite, positive
+
+__all__ = ["kl_normal", "kl_mvn"]
+
+
+def kl_normal(mu_p, sigma_p, mu_q, sigma_q):
+    r"""KL divergence between univariate normals, :math:`D_{KL}(\mathcal N(\mu_p,\sigma_p^2)\,\|\,\mathcal N(\mu_q,\sigma_q^2))`.
+
+    .. math::
+
+        D_{KL} = \log\frac{\sigma_q}{\sigma_p}
+                 + \frac{\sigma_p^2 + (\mu_p - \mu_q)^2}{2\sigma_q^2} - \frac12 .
+
+    Parameters
+    ----------
+    mu_p, sigma_p : array_like
+        Mean and **standard deviation** (not variance) of ``P``.
+    mu_q, sigma_q : array_like
+        Mean and standard deviation of ``Q``. All four broadcast together.
+
+    Returns
+    -------
+    float or ndarray
+        The divergence in nats (a float when every argument is a scalar).
+
+    Raises
+    ------
+    ValueError
+        If a standard deviation is not strictly positive, or any argument is
+        NaN/inf, or the shapes do not broadcast.
+
+    Examples
+    --------
+    >>> kl_normal(0.0, 1.0, 0.0, 1.0)
+    0.0
+    >>> kl_normal(1.0, 1.0, 0.0, 1.0)  # (mu_p - mu_q)^2 / 2
+    0.5
+    >>> round(kl_normal(0.0, 1.0, 0.0, 2.0), 4)
+    0.3181
+    """
+    mu_p = finite(mu_p, "mu_p")
+    mu_q = finite(mu_q, "mu_q")
+    sigma_p = positive(sigma_p, "sigma_p")
+    sigma_q = positive(sigma_q, "sigma_q")
+    try:
+        np.broadcast_shapes(mu_p.shape, sigma_p.shape, mu_q.shape, sigma_q.shape)
+    except ValueError:
+        raise ValueError(
+            "mu_p, sigma_p, mu_q, sigma_q do not broadcast: shapes "
+            f"{mu_p.shape}, {sigma_p.shape}, {mu_q.shape}, {sigma_q.shape}"
+        ) from None
+    ratio = sigma_p / sigma_q
+    kl = -np.log(ratio) + 0.5 * (ratio**2 + ((mu_p - mu_q) / sigma_q) ** 2) - 0.5
+    return kl.item() if kl.ndim == 0 else kl
+
+
+def _cholesky(cov: np.ndarray, name: str) -> np.ndarray:
+    """Cholesky factor of a symmetric positive-definite matrix (or a batch of them)."""
+    scale = np.maximum(np.abs(cov).max(axis=(-2, -1), keepdims=True), 1.0)
+    if not np.all(np.abs(cov - np.swapaxes(cov, -1, -2)) <= 1e-10 * scale):
+        raise ValueError(f"{name} is not symmetric")
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name} is not positive definite") from None
+
+
+def kl_mvn(mean_p, cov_p, mean_q, cov_q):
+    r"""KL divergence between multivariate normals :math:`D_{KL}(\mathcal N(\mu_p,\Sigma_p)\,\|\,\mathcal N(\mu_q,\Sigma_q))`.
+
+    .. math::
+
+        D_{KL} = \tfrac12\Big[\operatorname{tr}(\Sigma_q^{-1}\Sigma_p)
+                 + (\mu_q-\mu_p)^\top\Sigma_q^{-1}(\mu_q-\mu_p) - d
+                 + \log\det\Sigma_q - \log\det\Sigma_p\Big].
+
+    Computed from Cholesky factors :math:`\Sigma = LL^\top` with linear
+    solves against :math:`L_q` (no explicit inverse): the trace is :math:`\|L_q^{-1}L_p\|_F^2`,
+    the quadratic form :math:`\|L_q^{-1}(\mu_q-\mu_p)\|^2`, and
+    :math:`\log\det\Sigma = 2\sum_i\log L_{ii}`.
+
+    Parameters
+    ----------
+    mean_p, mean_q : array_like, shape (..., d)
+        Means; leading axes are a batch.
+    cov_p, cov_q : array_like, shape (..., d, d)
+        **Covariance matrices** (symmetric positive definite).
+
+    Returns
+    -------
+    float or ndarray
+        The divergence in nats, one per batch element.
+
+    Raises
+    ------
+    ValueError
+        On NaN/inf, mismatched dimensions, or a covariance that is not
+        symmetric positive definite.
+
+    Examples
+    --------
+    >>> kl_mvn([0, 0], [[1, 0], [0, 1]], [1, 0], [[1, 0], [0, 1]])
+    0.5
+    >>> round(kl_mvn([0, 0], [[1, 0.5], [0.5, 1]], [0, 0], [[2, 0], [0, 2]]), 4)
+    0.337
+    """
+    mean_p = finite(mean_p, "mean_p")
+    mean_q = finite(mean_q, "mean_q")
+    cov_p = as_float_array(cov_p, "cov_p")
+    cov_q = as_float_array(cov_q, "cov_q")
+    for name, mean in (("mean_p", mean_p), ("mean_q", mean_q)):
+        if mean.ndim == 0 or mean.shape[-1] == 0:
+            raise ValueError(f"{name} must be a non-empty vector of shape (..., d)")
+    d = mean_p.shape[-1]
+    if mean_q.shape[-1] != d:
+        raise ValueError(f"mean_p has dimension {d} but mean_q has {mean_q.shape[-1]}")
+    for name, cov in (("cov_p", cov_p), ("cov_q", cov_q)):
+        check_finite(cov, name)
+        if cov.ndim < 2 or cov.shape[-2:] != (d, d):
+            raise ValueError(f"{name} must have shape (..., {d}, {d}), got {cov.shape}")
+    try:
+        batch = np.broadcast_shapes(
+            mean_p.shape[:-1], cov_p.shape[:-2], mean_q.shape[:-1], cov_q.shape[:-2]
+        )
+    except ValueError:
+        raise ValueError("the batch shapes of the means and covariances do not broadcast") from None
+
+    chol_p = np.broadcast_to(_cholesky(cov_p, "cov_p"), batch + (d, d))
+    chol_q = np.broadcast_to(_cholesky(cov_q, "cov_q"), batch + (d, d))
+    diff = np.broadcast_to(mean_q - mean_p, batch + (d,))[..., None]
+    # L_q^{-1} L_p and L_q^{-1} (mu_q - mu_p), by solving rather than inverting.
+    a = np.linalg.solve(chol_q, chol_p)
+    b = np.linalg.solve(chol_q, diff)[..., 0]
+    trace = np.sum(a**2, axis=(-2, -1))
+    maha = np.sum(b**2, axis=-1)
+    logdet_q = 2.0 * np.sum(np.log(np.diagonal(chol_q, axis1=-2, axis2=-1)), axis=-1)
+    logdet_p = 2.0 * np.sum(np.log(np.diagonal(chol_p, axis1=-2, axis2=-1)), axis=-1)
+    kl = np.asarray(0.5 * (trace + maha - d + logdet_q - logdet_p))
+    return kl.item() if kl.ndim == 0 else kl

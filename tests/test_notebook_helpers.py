@@ -1,0 +1,73 @@
+"""setup_notebook, progress, get_device and the plotting label check."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+import klbook as kb  # noqa: E402
+from klbook.plotting import check_labels  # noqa: E402
+
+
+def test_setup_notebook_seeds_everything_reproducibly():
+    rng = kb.setup_notebook(7, torch=True)
+    a = (rng.normal(size=3), np.random.rand(2), torch.randn(2))
+    rng = kb.setup_notebook(7, torch=True)
+    b = (rng.normal(size=3), np.random.rand(2), torch.randn(2))
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert torch.equal(a[2], b[2])
+    assert torch.are_deterministic_algorithms_enabled()
+    assert matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][0] == kb.PALETTE["blue"]
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
+def test_setup_notebook_rejects_bad_seeds(seed):
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        kb.setup_notebook(seed)
+
+
+def test_progress_is_silent_in_quiet_mode(monkeypatch):
+    monkeypatch.setenv("KLBOOK_QUIET", "1")
+    items = [1, 2, 3]
+    assert kb.progress(items, desc="x") is items
+
+
+def test_get_device_defaults_to_the_cpu(monkeypatch):
+    monkeypatch.delenv("KLBOOK_DEVICE", raising=False)
+    assert kb.get_device().type == "cpu"
+    assert kb.get_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_check_labels_accepts_labelled_and_shared_axes():
+    fig, axes = plt.subplots(1, 2, sharey=True)
+    for ax in axes:
+        ax.plot([0, 1], [0, 1])
+        ax.set_xlabel("x")
+    axes[0].set_ylabel("y")
+    check_labels(fig)
+    plt.close(fig)
+
+
+def test_check_labels_accepts_image_axes_turned_off():
+    fig, ax = plt.subplots()
+    ax.imshow(np.zeros((2, 2)))
+    ax.axis("off")
+    check_labels(fig)
+    plt.close(fig)
+
+
+def test_check_labels_rejects_a_missing_label():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.set_xlabel("x")
+    ax.set_title("demo")
+    with pytest.raises(ValueError, match="titled 'demo'.* no y-axis label"):
+        check_labels(fig)
+    fig.supylabel("y")
+    check_labels(fig)
+    plt.close(fig)
