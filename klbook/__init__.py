@@ -4,6 +4,7 @@ The reusable, tested mathematics behind the chapters, split by topic:
 
 * :mod:`klbook.divergences` -- entropy, cross-entropy, KL, Jensen--Shannon, mutual information;
 * :mod:`klbook.gaussian` -- closed-form KL between (multivariate) normal distributions;
+* :mod:`klbook.data` -- the digits images with the book's fixed train/test split;
 * :mod:`klbook.coding` -- Huffman codes: KL as the cost in bits of the wrong code;
 * :mod:`klbook.plotting` -- the book's figure style and label checks;
 * :mod:`klbook.notebook` -- seeds, printing and progress bars for the chapter notebooks.
@@ -13,6 +14,7 @@ or ``TypeError`` naming the argument, never a silent ``nan``.
 """
 
 from .coding import block_distribution, decode, encode, expected_length, huffman_code
+from .data import Digits, load_digits
 from .divergences import cross_entropy, entropy, js_divergence, kl_divergence, mutual_information
 from .gaussian import kl_mvn, kl_normal
 from .notebook import get_device, progress, setup_notebook
@@ -33,6 +35,8 @@ __all__ = [
     "decode",
     "expected_length",
     "block_distribution",
+    "Digits",
+    "load_digits",
     "setup_notebook",
     "progress",
     "get_device",

@@ -71,3 +71,26 @@ def test_check_labels_rejects_a_missing_label():
     fig.supylabel("y")
     check_labels(fig)
     plt.close(fig)
+
+
+# --- the shared digits split --------------------------------------------------------------------
+
+
+def test_digits_split_is_fixed_stratified_and_binarised_at_eight():
+    raw, binary = kb.load_digits(), kb.load_digits(binarize=True)
+    assert raw.x_train.shape == (1437, 64) and raw.x_test.shape == (360, 64)
+    assert set(np.unique(binary.x_train)) == {0.0, 1.0}
+    np.testing.assert_array_equal(binary.x_test, raw.x_test >= 8)
+    np.testing.assert_array_equal(raw.y_train, binary.y_train)
+    # stratified: each class's share of the test set matches the whole set within one image
+    counts_test = np.bincount(raw.y_test, minlength=10)
+    counts_all = counts_test + np.bincount(raw.y_train, minlength=10)
+    assert np.all(np.abs(counts_test - 0.2 * counts_all) <= 1)
+    # callers get copies
+    raw.x_train[0, 0] = -1
+    assert kb.load_digits().x_train[0, 0] != -1
+
+
+def test_load_digits_rejects_a_non_boolean_flag():
+    with pytest.raises(TypeError, match="binarize must be True or False"):
+        kb.load_digits(binarize="yes")
