@@ -1,7 +1,5 @@
-"""Shared test configuration.
+"""Shared test configuration (the environment for the notebooks is set in ../conftest.py).
 
-* ``KLBOOK_QUIET=1`` is set before nbval starts any kernel, so chapters run
-  without progress bars, exactly as their committed outputs were made.
 * Hypothesis gets a fixed, CI-friendly profile: derandomised (the same examples
   every run) and without per-example deadlines (the 2-core CI box is slow).
 """
@@ -10,8 +8,6 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-os.environ["KLBOOK_QUIET"] = "1"
-os.environ.setdefault("KLBOOK_DEVICE", "cpu")
 
 settings.register_profile(
     "book",
