@@ -28,8 +28,15 @@ from ._validation import as_distribution, as_float_array, check_base, pair_of_di
 __all__ = ["entropy", "cross_entropy", "kl_divergence", "js_divergence", "mutual_information"]
 
 
-def _finish(values: np.ndarray, log_base: float | None):
-    """Convert units and return a Python float for scalar results."""
+def _finish(values: np.ndarray, log_base: float | None, *, nonnegative: bool = False):
+    """Convert units and return a Python float for scalar results.
+
+    ``nonnegative`` clips the tiny negative values (around -1e-17) that floating-point
+    rounding leaves when the two distributions are (nearly) equal, to the bound the
+    theorem guarantees; it never touches ``inf`` or a value of any real size.
+    """
+    if nonnegative:
+        values = np.maximum(values, 0.0)
     if log_base is not None:
         values = values / log_base
     return values.item() if values.ndim == 0 else values
@@ -123,7 +130,8 @@ def kl_divergence(p, q, *, base=None, axis=-1, normalize=False):
     Returns
     -------
     float or ndarray
-        ``D_KL(P||Q) >= 0`` with equality iff ``p == q``; ``inf`` where some
+        ``D_KL(P||Q) >= 0`` with equality iff ``p == q`` (rounding residue below 0 is
+        clipped to 0); ``inf`` where some
         outcome has ``p > 0`` and ``q = 0`` (``Q`` does not cover ``P``'s support).
         Not symmetric: ``kl_divergence(p, q) != kl_divergence(q, p)`` in general.
 
@@ -150,7 +158,7 @@ def kl_divergence(p, q, *, base=None, axis=-1, normalize=False):
     """
     log_base = check_base(base)
     p, q = pair_of_distributions(p, q, axis=axis, normalize=normalize)
-    return _finish(special.rel_entr(p, q).sum(axis=-1), log_base)
+    return _finish(special.rel_entr(p, q).sum(axis=-1), log_base, nonnegative=True)
 
 
 def js_divergence(p, q, *, base=None, axis=-1, normalize=False):
@@ -183,7 +191,7 @@ def js_divergence(p, q, *, base=None, axis=-1, normalize=False):
     p, q = pair_of_distributions(p, q, axis=axis, normalize=normalize)
     m = 0.5 * (p + q)
     js = 0.5 * special.rel_entr(p, m).sum(axis=-1) + 0.5 * special.rel_entr(q, m).sum(axis=-1)
-    return _finish(js, log_base)
+    return _finish(js, log_base, nonnegative=True)
 
 
 def mutual_information(joint, *, base=None, normalize=False):
@@ -224,4 +232,7 @@ def mutual_information(joint, *, base=None, normalize=False):
     table = as_distribution(table.reshape(-1), "joint", normalize=normalize).reshape(table.shape)
     px = table.sum(axis=1, keepdims=True)
     py = table.sum(axis=0, keepdims=True)
-    return _finish(special.rel_entr(table, px * py).sum(), log_base)
+    # sum P(x,y) [log P(x,y) - log P(x) - log P(y)]: in logs, so that the product of two
+    # tiny marginals cannot underflow to 0 (which would turn a ~0 MI into inf).
+    terms = special.xlogy(table, table) - special.xlogy(table, px) - special.xlogy(table, py)
+    return _finish(terms.sum(), log_base, nonnegative=True)

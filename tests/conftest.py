@@ -17,4 +17,6 @@ settings.register_profile(
     max_examples=200,
     suppress_health_check=[HealthCheck.too_slow],
 )
+# A longer, randomised search for local bug hunting: HYPOTHESIS_PROFILE=thorough pytest tests
+settings.register_profile("thorough", deadline=None, max_examples=3000, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "book"))

@@ -11,7 +11,7 @@ it is self-contained.  Per page it checks:
 * every ``<img>`` loaded (``naturalWidth > 0``);
 * every image of a notebook cell output sits in a ``<figure>`` with a non-empty caption;
 * collapsed solutions (``:class: dropdown``) are hidden until clicked;
-* no uncaught page error or console error (except the two known harmless ones).
+* no uncaught page error or console error (except two known harmless ones).
 
 A full-page screenshot of each page goes to ``test-artifacts/screenshots/``.
 
@@ -51,8 +51,9 @@ ALLOWED_HOST = "127.0.0.1"
 SKIP_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
 SKIP_DIRS = {"_static", "_sources", "_images", "_downloads", "reports", "_panels_static"}
 
-# The only console messages tolerated (see shared/notes/toolchain-facts.md): sphinx-thebe
-# declares THEBE_JS_URL twice, and the pydata theme logs an "invalid theme mode".
+# The only console messages tolerated, should they come back: sphinx-thebe declaring
+# THEBE_JS_URL twice, and the pydata theme's "invalid theme mode" (both harmless, and both
+# currently prevented by _ext/offline_mathjax.py and html_context.default_mode).
 KNOWN_HARMLESS = (
     re.compile(r"THEBE_JS_URL.*already been declared"),
     re.compile(r"invalid theme mode", re.IGNORECASE),
