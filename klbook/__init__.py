@@ -1,61 +1,98 @@
 """klbook: the helper package of the executable textbook *Why KL divergence is everywhere*.
 
-The reusable, tested mathematics behind the chapters, split by topic:
+The reusable, tested mathematics behind the chapters, one module per topic:
 
 * :mod:`klbook.divergences` -- entropy, cross-entropy, KL, Jensen--Shannon, mutual information;
 * :mod:`klbook.gaussian` -- closed-form KL between (multivariate) normal distributions;
-* :mod:`klbook.data` -- the digits images with the book's fixed train/test split;
-* :mod:`klbook.estimators` -- estimating KL from samples (Monte Carlo, histogram, k-NN, classifier);
 * :mod:`klbook.coding` -- Huffman codes: KL as the cost in bits of the wrong code;
+* :mod:`klbook.data` -- the digits images with the book's fixed train/test split;
+* :mod:`klbook.classification` -- stable (log-)softmax, label smoothing, calibration, distillation, a small trainer (chapter 2);
+* :mod:`klbook.mle` -- maximum likelihood: EM for Bernoulli mixtures, KL by quadrature (chapter 3);
+* :mod:`klbook.estimators` -- estimating KL from samples: Monte Carlo, histogram, k-NN, classifier (chapter 8);
 * :mod:`klbook.plotting` -- the book's figure style and label checks;
-* :mod:`klbook.notebook` -- seeds, printing and progress bars for the chapter notebooks.
+* :mod:`klbook.notebook` -- seeds, printing, devices and progress bars for the chapter notebooks.
 
 Everything is in nats unless a ``base`` is given; bad input raises ``ValueError``
 or ``TypeError`` naming the argument, never a silent ``nan``.
 """
 
+from .classification import (
+    distillation_loss,
+    expected_calibration_error,
+    log_softmax,
+    make_mlp,
+    one_hot,
+    reliability_bins,
+    smooth_labels,
+    soft_target_kl,
+    softmax,
+    train_classifier,
+)
 from .coding import block_distribution, decode, encode, expected_length, huffman_code
 from .data import Digits, load_digits
 from .divergences import cross_entropy, entropy, js_divergence, kl_divergence, mutual_information
 from .estimators import (
-    MonteCarloEstimate,
     classifier_kl_divergence,
     histogram_kl_divergence,
     kl_monte_carlo,
     kl_per_sample,
     knn_kl_divergence,
+    MonteCarloEstimate,
 )
 from .gaussian import kl_mvn, kl_normal
+from .mle import BernoulliMixture, fit_bernoulli_mixture, kl_quad
 from .notebook import get_device, progress, setup_notebook
 from .plotting import PALETTE, set_style, show
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "entropy",
+    # divergences
     "cross_entropy",
-    "kl_divergence",
+    "entropy",
     "js_divergence",
+    "kl_divergence",
     "mutual_information",
-    "kl_normal",
+    # gaussian
     "kl_mvn",
-    "MonteCarloEstimate",
-    "kl_per_sample",
-    "kl_monte_carlo",
-    "histogram_kl_divergence",
-    "knn_kl_divergence",
-    "classifier_kl_divergence",
-    "huffman_code",
-    "encode",
-    "decode",
-    "expected_length",
+    "kl_normal",
+    # coding
     "block_distribution",
+    "decode",
+    "encode",
+    "expected_length",
+    "huffman_code",
+    # data
     "Digits",
     "load_digits",
-    "setup_notebook",
-    "progress",
-    "get_device",
+    # classification
+    "distillation_loss",
+    "expected_calibration_error",
+    "log_softmax",
+    "make_mlp",
+    "one_hot",
+    "reliability_bins",
+    "smooth_labels",
+    "soft_target_kl",
+    "softmax",
+    "train_classifier",
+    # mle
+    "BernoulliMixture",
+    "fit_bernoulli_mixture",
+    "kl_quad",
+    # estimators
+    "MonteCarloEstimate",
+    "classifier_kl_divergence",
+    "histogram_kl_divergence",
+    "kl_monte_carlo",
+    "kl_per_sample",
+    "knn_kl_divergence",
+    # plotting
     "PALETTE",
     "set_style",
     "show",
+    # notebook
+    "get_device",
+    "progress",
+    "setup_notebook",
 ]
