@@ -103,8 +103,8 @@ def test_every_figure_has_a_caption_and_goes_through_kb_show(nb_path):
 def test_chapter_model_sections(nb_path):
     nb = load(nb_path)
     text = markdown(nb)
-    headings = re.findall(r"^#+\s+(.*)$", text, flags=re.MULTILINE)
-    assert headings and nb["cells"][0]["cell_type"] == "markdown", "a chapter opens with its title"
+    assert re.match(r"#\s+\S", "".join(nb["cells"][0]["source"])), "a chapter opens with its # title"
+    headings = re.findall(r"^##\s+(.*)$", text, flags=re.MULTILINE)  # the sections
     for section in REQUIRED_SECTIONS:
         assert any(h.strip().startswith(section) for h in headings), f"{nb_path.name}: no '{section}' section"
     order = [next(i for i, h in enumerate(headings) if h.startswith(s)) for s in REQUIRED_SECTIONS]
@@ -115,3 +115,19 @@ def test_chapter_model_sections(nb_path):
     assert sorted(exercises) == sorted(solutions), f"{nb_path.name}: every exercise needs a solution"
     assert text.count("{solution-start}") == text.count("{solution-end}")
     assert ":class: dropdown" in text, "solutions are hidden behind a toggle"
+
+
+def chapter_section(nb, heading):
+    match = re.search(rf"## {heading}\n\n(.*?)\n\n", markdown(nb) + "\n\n", flags=re.S)
+    return match.group(1).strip() if match else None
+
+
+def test_instructors_page_collects_every_chapters_learning_goals():
+    page = (ROOT / "instructors.md").read_text()
+    for nb_path in CHAPTERS:
+        goals = chapter_section(load(nb_path), "What you will learn")
+        assert goals and goals in page, (
+            f"instructors.md does not list the current learning goals of {nb_path.stem}; "
+            "copy its 'What you will learn' list there"
+        )
+        assert f"chapters/{nb_path.stem}" in page
