@@ -420,12 +420,13 @@ def classifier_kl_divergence(x, y, *, features: str = "quadratic", l2: float = 1
 
     Train a logistic regression to tell samples of ``P`` (label 1) from samples of
     ``Q`` (label 0). Its logit :math:`f(x)` estimates :math:`\log\frac{n\,p(x)}{m\,q(x)}`
-    (the optimal discriminator, chapter 6), so :math:`\widehat{\log r}(x) = f(x) - \log(n/m)`
-    estimates the log density ratio and
+    (the optimal discriminator, chapter 6), so :math:`\hat\ell(x) = f(x) - \log(n/m)`
+    estimates the log density ratio :math:`\log(p(x)/q(x))` (that is :math:`-\log r` in
+    the notation of :func:`kl_per_sample`) and
 
     .. math::
 
-        \hat D = \frac1{n}\sum_i \widehat{\log r}(x_i) .
+        \hat D = \frac1{n}\sum_i \hat\ell(x_i) .
 
     To avoid scoring the classifier on its own training data the samples are
     cross-fitted: split into ``folds`` contiguous blocks, fit on all but one
