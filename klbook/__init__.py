@@ -8,6 +8,9 @@ The reusable, tested mathematics behind the chapters, one module per topic:
 * :mod:`klbook.data` -- the digits images with the book's fixed train/test split;
 * :mod:`klbook.classification` -- stable (log-)softmax, label smoothing, calibration, distillation, a small trainer (chapter 2);
 * :mod:`klbook.mle` -- maximum likelihood: EM for Bernoulli mixtures, KL by quadrature (chapter 3);
+* :mod:`klbook.vi` -- variational inference on conjugate models (chapter 4);
+* :mod:`klbook.vae` -- variational autoencoder, its training loop and the IWAE bound (chapter 4);
+* :mod:`klbook.fdiv` -- f-divergences and f-GANs (chapter 6);
 * :mod:`klbook.estimators` -- estimating KL from samples: Monte Carlo, histogram, k-NN, classifier (chapter 8);
 * :mod:`klbook.plotting` -- the book's figure style and label checks;
 * :mod:`klbook.notebook` -- seeds, printing, devices and progress bars for the chapter notebooks.
@@ -39,10 +42,25 @@ from .estimators import (
     knn_kl_divergence,
     MonteCarloEstimate,
 )
+from .fdiv import (
+    f_divergence,
+    f_generator,
+    F_GENERATORS,
+    fgan_objective,
+    FGANResult,
+    FGenerator,
+    fit_log_ratio,
+    mode_coverage,
+    ring_of_gaussians,
+    train_fgan,
+    variational_bound,
+)
 from .gaussian import kl_mvn, kl_normal
 from .mle import BernoulliMixture, fit_bernoulli_mixture, kl_quad
 from .notebook import get_device, progress, setup_notebook
 from .plotting import PALETTE, set_style, show
+from .vae import active_units, iwae_bound, kl_to_standard_normal, train_vae, VAE, VAEFit
+from .vi import beta_bernoulli_elbo, beta_bernoulli_log_evidence, fit_gaussian_vi, kl_beta
 
 __version__ = "0.1.0"
 
@@ -80,6 +98,30 @@ __all__ = [
     "BernoulliMixture",
     "fit_bernoulli_mixture",
     "kl_quad",
+    # vi
+    "beta_bernoulli_elbo",
+    "beta_bernoulli_log_evidence",
+    "fit_gaussian_vi",
+    "kl_beta",
+    # vae
+    "VAE",
+    "VAEFit",
+    "active_units",
+    "iwae_bound",
+    "kl_to_standard_normal",
+    "train_vae",
+    # fdiv
+    "F_GENERATORS",
+    "FGANResult",
+    "FGenerator",
+    "f_divergence",
+    "f_generator",
+    "fgan_objective",
+    "fit_log_ratio",
+    "mode_coverage",
+    "ring_of_gaussians",
+    "train_fgan",
+    "variational_bound",
     # estimators
     "MonteCarloEstimate",
     "classifier_kl_divergence",
