@@ -11,6 +11,7 @@ The reusable, tested mathematics behind the chapters, one module per topic:
 * :mod:`klbook.vi` -- variational inference on conjugate models (chapter 4);
 * :mod:`klbook.vae` -- variational autoencoder, its training loop and the IWAE bound (chapter 4);
 * :mod:`klbook.fdiv` -- f-divergences and f-GANs (chapter 6);
+* :mod:`klbook.information` -- mutual information estimators and the information bottleneck (chapter 7);
 * :mod:`klbook.estimators` -- estimating KL from samples: Monte Carlo, histogram, k-NN, classifier (chapter 8);
 * :mod:`klbook.plotting` -- the book's figure style and label checks;
 * :mod:`klbook.notebook` -- seeds, printing, devices and progress bars for the chapter notebooks.
@@ -56,6 +57,16 @@ from .fdiv import (
     variational_bound,
 )
 from .gaussian import kl_mvn, kl_normal
+from .information import (
+    dv_lower_bound,
+    gaussian_mutual_information,
+    IBResult,
+    infonce_lower_bound,
+    information_bottleneck,
+    information_curve,
+    maximal_correlation,
+    mine_loss,
+)
 from .mle import BernoulliMixture, fit_bernoulli_mixture, kl_quad
 from .notebook import get_device, progress, setup_notebook
 from .plotting import PALETTE, set_style, show
@@ -122,6 +133,15 @@ __all__ = [
     "ring_of_gaussians",
     "train_fgan",
     "variational_bound",
+    # information
+    "IBResult",
+    "dv_lower_bound",
+    "gaussian_mutual_information",
+    "infonce_lower_bound",
+    "information_bottleneck",
+    "information_curve",
+    "maximal_correlation",
+    "mine_loss",
     # estimators
     "MonteCarloEstimate",
     "classifier_kl_divergence",

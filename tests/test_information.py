@@ -1,0 +1,325 @@
+"""Tests for klbook.information: the information bottleneck, maximal correlation, MI bounds.
+
+The bottleneck is checked at its two ends (very large beta recovers I(X;Y) with a
+relabelling of X; small beta gives the trivial encoder), on its laws (the
+Lagrangian never increases, the data-processing bounds hold), at its first
+phase transition (beta_c = 1 / rho_m^2), and on bad input. The neural bounds are
+checked against their closed forms on critics whose answer is known.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import klbook as kb
+from klbook.information import (
+    dv_lower_bound,
+    gaussian_mutual_information,
+    infonce_lower_bound,
+    information_bottleneck,
+    information_curve,
+    maximal_correlation,
+    mine_loss,
+)
+
+
+@st.composite
+def joints(draw, max_x=5, max_y=4):
+    """A strictly positive joint table p(x, y)."""
+    nx = draw(st.integers(2, max_x))
+    ny = draw(st.integers(2, max_y))
+    w = draw(arrays(np.float64, (nx, ny), elements=st.floats(0.01, 1.0)))
+    return w / w.sum()
+
+
+def distinct_rows(p, gap=0.2):
+    """Whether every two conditionals p(y|x) differ by at least ``gap`` somewhere."""
+    cond = p / p.sum(axis=1, keepdims=True)
+    diff = np.abs(cond[:, None, :] - cond[None, :, :]).max(axis=-1)
+    return bool(np.all(diff[np.triu_indices(len(p), 1)] >= gap))
+
+
+def bsc(eps, p1=0.5):
+    """Joint of a binary input through a binary symmetric channel with crossover eps."""
+    px = np.array([1 - p1, p1])
+    return px[:, None] * np.array([[1 - eps, eps], [eps, 1 - eps]])
+
+
+# --- mutual information of tables (kb.mutual_information, the MI the chapter builds on) ------
+
+
+@given(joints())
+@settings(max_examples=60)
+def test_mi_of_an_independent_table_is_zero(p):
+    assert kb.mutual_information(np.outer(p.sum(1), p.sum(0))) == pytest.approx(0.0, abs=1e-12)
+
+
+@given(joints())
+@settings(max_examples=60)
+def test_mi_is_symmetric_and_h_minus_conditional_h(p):
+    mi = kb.mutual_information(p)
+    assert mi == pytest.approx(kb.mutual_information(p.T), abs=1e-12)
+    px, pz = p.sum(1), p.sum(0)
+    h_x_given_z = sum(pz[j] * kb.entropy(p[:, j] / pz[j]) for j in range(p.shape[1]))
+    assert mi == pytest.approx(kb.entropy(px) - h_x_given_z, abs=1e-10)
+    assert -1e-12 <= mi <= min(kb.entropy(px), kb.entropy(pz)) + 1e-10
+
+
+@given(joints(), st.data())
+@settings(max_examples=60)
+def test_data_processing_inequality(p_xy, data):
+    # X -> Y -> Z: pass Y through a random channel p(z|y); Z cannot know more about X than Y does
+    n_y = p_xy.shape[1]
+    w = data.draw(arrays(np.float64, (n_y, 3), elements=st.floats(0.0, 1.0)))
+    w[:, 0] += 1e-3
+    channel = w / w.sum(axis=1, keepdims=True)
+    p_xz = p_xy @ channel
+    assert kb.mutual_information(p_xz) <= kb.mutual_information(p_xy) + 1e-12
+
+
+# --- maximal correlation and the Gaussian closed form ------------------------------------------
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.1, 0.3, 0.5])
+def test_maximal_correlation_of_a_symmetric_channel(eps):
+    assert maximal_correlation(bsc(eps)) == pytest.approx(abs(1 - 2 * eps), abs=1e-12)
+
+
+def test_maximal_correlation_of_independent_and_degenerate_tables():
+    assert maximal_correlation(np.full((3, 4), 1 / 12)) == 0.0
+    assert maximal_correlation([[0.3, 0.7]]) == 0.0  # X constant
+    assert maximal_correlation(np.eye(3) / 3) == pytest.approx(1.0)
+
+
+@given(joints())
+@settings(max_examples=60)
+def test_maximal_correlation_bounds_mutual_information_locally(p):
+    # rho_m^2 <= 1 and rho_m = 0 iff independent; chi-square MI bound: I <= log(1 + chi^2)
+    rho = maximal_correlation(p)
+    assert 0.0 <= rho <= 1.0
+    px, py = p.sum(1), p.sum(0)
+    chi2 = float(((p - np.outer(px, py)) ** 2 / np.outer(px, py)).sum())
+    assert kb.mutual_information(p) <= math.log1p(chi2) + 1e-12
+    assert rho**2 <= chi2 + 1e-12
+
+
+def test_gaussian_mi_closed_form_against_a_determinant_formula():
+    rho = np.linspace(-0.99, 0.99, 41)
+    logdet = np.log(1 - rho**2)  # det of the 2x2 correlation matrix
+    np.testing.assert_allclose(gaussian_mutual_information(rho), -0.5 * logdet, atol=1e-14)
+    assert gaussian_mutual_information(1.0) == math.inf
+    assert gaussian_mutual_information(-0.0) == 0.0
+
+
+@pytest.mark.parametrize("bad", [1.01, -2.0, float("nan")])
+def test_gaussian_mi_rejects_bad_rho(bad):
+    with pytest.raises(ValueError, match="rho"):
+        gaussian_mutual_information(bad)
+
+
+# --- the information bottleneck ------------------------------------------------------------------
+
+
+@given(joints(max_x=4, max_y=3).filter(distinct_rows))
+@settings(max_examples=10)
+def test_ib_at_very_large_beta_recovers_i_xy_with_an_identity_like_encoder(p):
+    nx = p.shape[0]
+    res = information_curve(p, np.geomspace(0.5, 1e4, 25), n_clusters=nx + 1, max_iter=500)[-1]
+    assert res.i_ty == pytest.approx(kb.mutual_information(p), abs=1e-5)
+    # every x sends its mass only to clusters that predict Y exactly as x does (T is a
+    # relabelling of X, up to a spare cluster that duplicates one of them) ...
+    cond = p / p.sum(axis=1, keepdims=True)
+    for x in range(nx):
+        for t in np.flatnonzero(res.encoder[x] > 1e-6):
+            np.testing.assert_allclose(res.p_y_given_t[t], cond[x], atol=1e-4)
+    # ... and no two x share a cluster
+    assert np.all((res.encoder > 1e-6).sum(axis=0) <= 1)
+
+
+def test_ib_with_as_many_clusters_as_x_is_a_relabelling_of_x():
+    rng = np.random.default_rng(3)
+    p = rng.dirichlet(np.ones(15)).reshape(5, 3)
+    res = information_curve(p, np.geomspace(1.0, 1e4, 50), n_clusters=5)[-1]
+    perm = res.encoder.argmax(axis=1)
+    assert sorted(perm.tolist()) == list(range(5))
+    assert res.i_xt == pytest.approx(kb.entropy(p.sum(1)), abs=1e-5)
+    assert res.i_ty == pytest.approx(kb.mutual_information(p), abs=1e-6)
+
+
+@given(joints(), st.floats(0.0, 0.9))
+@settings(max_examples=30)
+def test_ib_below_one_is_trivial(p, beta):
+    # I(T;Y) <= I(X;T) along any Markov chain, so for beta < 1 the Lagrangian is >= 0 = trivial
+    res = information_bottleneck(p, beta, n_clusters=3, seed=0, max_iter=5000)
+    assert res.i_xt < 1e-6
+    assert res.objective > -1e-9
+
+
+@given(joints(), st.floats(0.0, 20.0), st.integers(1, 4), st.integers(0, 10))
+@settings(max_examples=40)
+def test_ib_laws_monotone_lagrangian_and_bounds(p, beta, n_t, seed):
+    res = information_bottleneck(p, beta, n_clusters=n_t, seed=seed, max_iter=300)
+    assert np.all(np.diff(res.history) <= 1e-10)
+    assert res.encoder.shape == (p.shape[0], n_t)
+    np.testing.assert_allclose(res.encoder.sum(axis=1), 1.0, atol=1e-12)
+    assert res.p_t.shape == (n_t,) and res.p_y_given_t.shape == (n_t, p.shape[1])
+    assert res.i_ty <= kb.mutual_information(p) + 1e-10  # data processing
+    assert res.i_ty <= res.i_xt + 1e-10  # T - X - Y
+    assert res.i_xt <= min(kb.entropy(p.sum(1)), math.log(n_t)) + 1e-10
+
+
+@pytest.mark.parametrize("eps", [0.05, 0.2])
+def test_first_transition_happens_at_one_over_rho_m_squared(eps):
+    p = bsc(eps, p1=0.3)
+    beta_c = 1 / maximal_correlation(p) ** 2
+    below = information_curve(p, np.linspace(0.5, 0.97 * beta_c, 8), 2)[-1]
+    above = information_curve(p, np.linspace(0.5, 1.05 * beta_c, 8), 2, max_iter=20000)[-1]
+    assert below.i_xt < 1e-8
+    assert above.i_xt > 1e-4
+
+
+def test_ib_handles_zero_rows_and_zero_columns():
+    p = np.array([[0.3, 0.0, 0.1], [0.0, 0.0, 0.0], [0.1, 0.0, 0.5]])
+    res = information_curve(p, np.geomspace(0.5, 1e3, 30), n_clusters=3)[-1]
+    assert np.all(np.isfinite(res.encoder))
+    np.testing.assert_allclose(res.encoder.sum(axis=1), 1.0)
+    assert res.i_ty == pytest.approx(kb.mutual_information(p), abs=1e-6)
+
+
+def test_annealing_beats_random_starts_on_a_hard_problem():
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.full(12 * 6, 0.3)).reshape(12, 6)
+    beta = 200.0
+    annealed = information_curve(p, np.geomspace(0.5, beta, 60), n_clusters=3)[-1]
+    random = [information_bottleneck(p, beta, 3, seed=s).objective for s in range(20)]
+    assert annealed.objective <= np.median(random) + 1e-9
+
+
+def test_warm_start_from_a_fixed_point_stays_there():
+    p = bsc(0.1)
+    res = information_bottleneck(p, 30.0, 2, seed=1)
+    again = information_bottleneck(p, 30.0, 2, init=res.encoder)
+    assert again.n_iter <= 2
+    np.testing.assert_allclose(again.encoder, res.encoder, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ([[0.5, 0.5]], None),  # fine: one row
+        ([0.5, 0.5], "2-D"),
+        ([[0.5, -0.1], [0.3, 0.3]], "negative"),
+        ([[0.5, 0.1], [0.3, 0.3]], "sum to 1"),
+        ([[np.nan, 0.5], [0.25, 0.25]], "NaN"),
+        (np.ones((2, 2, 2)) / 8, "2-D"),
+    ],
+)
+def test_bad_joints_are_rejected(bad, match):
+    if match is None:
+        assert information_bottleneck(bad, 1.0, 1).i_xt == 0.0
+        return
+    with pytest.raises(ValueError, match=match):
+        information_bottleneck(bad, 1.0, 2)
+    with pytest.raises(ValueError, match=match):
+        maximal_correlation(bad)
+
+
+def test_bad_arguments_are_rejected():
+    p = bsc(0.1)
+    with pytest.raises(ValueError, match="beta"):
+        information_bottleneck(p, -1.0, 2)
+    with pytest.raises(ValueError, match="beta"):
+        information_bottleneck(p, math.inf, 2)
+    with pytest.raises(TypeError, match="beta"):
+        information_bottleneck(p, "1", 2)
+    with pytest.raises(ValueError, match="n_clusters"):
+        information_bottleneck(p, 1.0, 0)
+    with pytest.raises(TypeError, match="n_clusters"):
+        information_bottleneck(p, 1.0, 2.5)
+    with pytest.raises(ValueError, match="init"):
+        information_bottleneck(p, 1.0, 2, init=np.full((2, 3), 1 / 3))
+    with pytest.raises(ValueError, match="init"):
+        information_bottleneck(p, 1.0, 2, init=np.full((2, 2), 0.4))
+    with pytest.raises(ValueError, match="max_iter"):
+        information_bottleneck(p, 1.0, 2, max_iter=0)
+    with pytest.raises(ValueError, match="betas"):
+        information_curve(p, [2.0, 1.0], 2)
+    with pytest.raises(ValueError, match="betas"):
+        information_curve(p, [], 2)
+    with pytest.raises(ValueError, match="perturb"):
+        information_curve(p, [1.0], 2, perturb=-1.0)
+
+
+# --- neural MI bounds -----------------------------------------------------------------------
+
+
+def _gaussian_batch(rho, n, gen):
+    x = torch.randn(n, generator=gen, dtype=torch.float64)
+    y = rho * x + math.sqrt(1 - rho**2) * torch.randn(n, generator=gen, dtype=torch.float64)
+    return x, y
+
+
+def _optimal_scores(x, y, rho):
+    """f(x, y) = log p(y|x) / p(y), the critic that makes both bounds tight (as n grows)."""
+    s2 = 1 - rho**2
+    xi, yj = x[:, None], y[None, :]
+    return -0.5 * math.log(s2) - (yj - rho * xi) ** 2 / (2 * s2) + yj**2 / 2
+
+
+def test_bounds_with_the_optimal_critic_approach_the_true_mi():
+    gen = torch.Generator().manual_seed(0)
+    rho = 0.8
+    x, y = _gaussian_batch(rho, 2000, gen)
+    scores = _optimal_scores(x, y, rho)
+    true = gaussian_mutual_information(rho)
+    assert float(dv_lower_bound(scores)) == pytest.approx(true, abs=0.05)
+    assert float(infonce_lower_bound(scores)) == pytest.approx(true, abs=0.05)
+
+
+def test_infonce_never_exceeds_log_batch_size():
+    gen = torch.Generator().manual_seed(1)
+    for n in (4, 16, 64):
+        x, y = _gaussian_batch(0.9999, n, gen)  # true MI 4.26 nats
+        assert float(infonce_lower_bound(_optimal_scores(x, y, 0.9999))) <= math.log(n) + 1e-12
+    scores = torch.randn(32, 32, generator=gen) * 50
+    assert float(infonce_lower_bound(scores)) <= math.log(32) + 1e-6
+
+
+def test_bounds_are_invariant_to_shifts_they_should_ignore():
+    gen = torch.Generator().manual_seed(2)
+    s = torch.randn(10, 10, generator=gen, dtype=torch.float64)
+    a = torch.randn(10, 1, generator=gen, dtype=torch.float64)
+    # InfoNCE ignores any a(x_i) added to row i; DV only a constant.
+    assert float(infonce_lower_bound(s + a)) == pytest.approx(float(infonce_lower_bound(s)), abs=1e-12)
+    assert float(dv_lower_bound(s + 3.0)) == pytest.approx(float(dv_lower_bound(s)), abs=1e-12)
+
+
+def test_mine_loss_value_is_minus_dv_and_its_gradient_is_corrected():
+    gen = torch.Generator().manual_seed(3)
+    s = torch.randn(6, 6, generator=gen, dtype=torch.float64, requires_grad=True)
+    loss, log_m = mine_loss(s, torch.tensor(math.log(2.0), dtype=torch.float64), momentum=0.5)
+    assert loss.item() == pytest.approx(-dv_lower_bound(s).item(), abs=1e-12)
+    loss.backward()
+    off = ~torch.eye(6, dtype=torch.bool)
+    batch_mean = s.detach()[off].exp().mean()
+    m = log_m.exp()
+    assert m.item() == pytest.approx(0.5 * 2.0 + 0.5 * batch_mean.item(), abs=1e-12)
+    expected = torch.where(off, s.detach().exp() / (30 * m), -torch.eye(6, dtype=torch.float64) / 6)
+    torch.testing.assert_close(s.grad, expected)
+
+
+@pytest.mark.parametrize("fn", [dv_lower_bound, infonce_lower_bound])
+def test_bounds_reject_bad_scores(fn):
+    with pytest.raises(TypeError, match="scores"):
+        fn(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="scores"):
+        fn(torch.zeros(3, 4))
+    with pytest.raises(ValueError, match="scores"):
+        fn(torch.zeros(1, 1))
+    with pytest.raises(ValueError, match="momentum"):
+        mine_loss(torch.zeros(3, 3), momentum=0.0)
