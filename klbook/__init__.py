@@ -10,6 +10,7 @@ The reusable, tested mathematics behind the chapters, one module per topic:
 * :mod:`klbook.mle` -- maximum likelihood: EM for Bernoulli mixtures, KL by quadrature (chapter 3);
 * :mod:`klbook.vi` -- variational inference on conjugate models (chapter 4);
 * :mod:`klbook.vae` -- variational autoencoder, its training loop and the IWAE bound (chapter 4);
+* :mod:`klbook.rl` -- policy optimisation: rollouts with GAE, TRPO, PPO (chapter 5);
 * :mod:`klbook.fdiv` -- f-divergences and f-GANs (chapter 6);
 * :mod:`klbook.information` -- mutual information estimators and the information bottleneck (chapter 7);
 * :mod:`klbook.estimators` -- estimating KL from samples: Monte Carlo, histogram, k-NN, classifier (chapter 8);
@@ -70,6 +71,20 @@ from .information import (
 from .mle import BernoulliMixture, fit_bernoulli_mixture, kl_quad
 from .notebook import get_device, progress, setup_notebook
 from .plotting import PALETTE, set_style, show
+from .rl import (
+    backtracking_line_search,
+    categorical_kl,
+    compute_gae,
+    conjugate_gradient,
+    evaluate_policy,
+    fisher_vector_product,
+    kl_estimators,
+    RolloutCollector,
+    steps_to_solve,
+    train_ppo,
+    train_trpo,
+    TrainingHistory,
+)
 from .vae import active_units, iwae_bound, kl_to_standard_normal, train_vae, VAE, VAEFit
 from .vi import beta_bernoulli_elbo, beta_bernoulli_log_evidence, fit_gaussian_vi, kl_beta
 
@@ -121,6 +136,19 @@ __all__ = [
     "iwae_bound",
     "kl_to_standard_normal",
     "train_vae",
+    # rl
+    "compute_gae",
+    "categorical_kl",
+    "kl_estimators",
+    "conjugate_gradient",
+    "fisher_vector_product",
+    "backtracking_line_search",
+    "RolloutCollector",
+    "TrainingHistory",
+    "steps_to_solve",
+    "train_ppo",
+    "train_trpo",
+    "evaluate_policy",
     # fdiv
     "F_GENERATORS",
     "FGANResult",
