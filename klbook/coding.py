@@ -1,10 +1,19 @@
 r"""Prefix codes: the coding view of entropy, cross-entropy and KL.
 
-A Huffman code built for a distribution ``Q`` gives symbol ``x`` a codeword of
-about :math:`-\log_2 Q(x)` bits. Encoding symbols drawn from ``P`` with it costs
-:math:`H(P, Q) = H(P) + D_{KL}(P\|Q)` bits per symbol (up to the integer
-rounding of code lengths, which block coding removes): the KL divergence is the
-price, in bits, of using the wrong code.
+A code built for a distribution ``Q`` gives symbol ``x`` a codeword of roughly
+:math:`-\log_2 Q(x)` bits. Encoding symbols drawn from ``P`` with it then costs
+about :math:`H(P, Q) = H(P) + D_{KL}(P\|Q)` bits per symbol, against about
+:math:`H(P)` for a code built for ``P``: the KL divergence is the price, in bits,
+of using the wrong code.
+
+The precise statements (Cover & Thomas, *Elements of Information Theory*, ch. 5):
+a Huffman code for ``Q`` has expected length within one bit of :math:`H(Q)`
+*under* ``Q``; the Shannon code with lengths :math:`\lceil -\log_2 Q(x)\rceil`
+has :math:`H(P,Q) \le \mathbb E_P[\ell] < H(P,Q) + 1` under *any* ``P``. A
+Huffman code used under a different ``P`` carries no such guarantee (its rare
+symbols may get codewords much shorter or longer than :math:`-\log_2 Q(x)`).
+Coding blocks of ``n`` symbols (:func:`block_distribution`) divides the one bit
+of rounding by ``n``.
 """
 
 from __future__ import annotations
@@ -33,7 +42,9 @@ def huffman_code(probs, *, normalize=False) -> list[str]:
     -------
     list of str
         ``code[i]`` is the codeword (a string of ``'0'``/``'1'``) of symbol ``i``.
-        Its expected length :math:`L` satisfies :math:`H_2(Q) \le L < H_2(Q) + 1`.
+        For two or more symbols its expected length under ``probs``,
+        :math:`L`, satisfies :math:`H_2(Q) \le L < H_2(Q) + 1` (a single symbol
+        gets the one-bit codeword ``'0'``, although it carries no information).
         Symbols of probability 0 still get a (long) codeword, so any symbol can
         be encoded. Ties are broken by symbol index, so the code is deterministic.
 
@@ -99,15 +110,32 @@ def encode(symbols, code) -> str:
 def decode(bits: str, code) -> list[int]:
     """Decode a bit string produced by :func:`encode` with a prefix code.
 
+    Raises
+    ------
+    TypeError
+        If ``bits`` is not a string.
+    ValueError
+        If ``bits`` holds characters other than ``'0'``/``'1'`` or ends in the middle
+        of a codeword, or ``code`` is not prefix-free (then decoding is ambiguous).
+
     Examples
     --------
     >>> decode('01110', ['0', '10', '11'])
     [0, 2, 1]
     """
     code = _check_code(code)
+    if not isinstance(bits, str):
+        raise TypeError(f"bits must be a string of '0' and '1', got {type(bits).__name__}")
+    if set(bits) - {"0", "1"}:
+        raise ValueError("bits must contain only '0' and '1'")
     lookup = {w: i for i, w in enumerate(code)}
     if len(lookup) != len(code):
         raise ValueError("code has repeated codewords")
+    # Sorted lexicographically, a codeword that is a prefix of any other is a prefix of the next.
+    ordered = sorted(code)
+    for a, b in zip(ordered, ordered[1:]):
+        if b.startswith(a):
+            raise ValueError(f"code is not prefix-free: {a!r} is a prefix of {b!r}")
     out, word = [], ""
     for b in bits:
         word += b

@@ -4,13 +4,17 @@ Conventions (shared with :func:`scipy.stats.entropy` and
 :func:`torch.distributions.kl_divergence`):
 
 * a distribution lies along ``axis`` (default: the last); all other axes are
-  batch axes and broadcast between ``p`` and ``q``;
+  batch axes. ``axis`` is taken in each argument separately, and the batch axes
+  that remain then broadcast between ``p`` and ``q`` as numpy aligns them (from
+  the right). With the default ``axis=-1`` this is plain numpy broadcasting;
+  :func:`scipy.stats.entropy` instead broadcasts first and then applies ``axis``;
 * results are in **nats** (natural log) unless ``base`` is given (``base=2``
   gives bits);
 * ``0 log 0 = 0``, and a ``p > 0`` where ``q = 0`` makes KL and cross-entropy
   ``inf``, exactly as the definitions say;
 * inputs must already be probability vectors (non-negative, summing to 1 within
-  :data:`klbook._validation.SUM_ATOL`); ``normalize=True`` rescales instead.
+  :data:`klbook._validation.SUM_ATOL`, or a looser float32 tolerance, see
+  :func:`klbook._validation.sum_tolerance`); ``normalize=True`` rescales instead.
   Unlike :func:`scipy.stats.entropy`, nothing is normalised silently.
 
 The elementwise terms come from :func:`scipy.special.entr`,
@@ -65,8 +69,12 @@ def entropy(p, *, base=None, axis=-1, normalize=False):
     Raises
     ------
     ValueError
-        If ``p`` is empty, holds NaN/inf or negative entries, does not sum to 1
-        (and ``normalize`` is False), or ``base`` is <= 0 or 1.
+        If ``p`` is 0-d or empty, holds NaN/inf or negative entries, does not sum
+        to 1 (and ``normalize`` is False), or ``base`` is <= 0, 1, or not finite;
+        if ``axis`` is out of range.
+    TypeError
+        If ``p`` is not numeric (strings, objects, complex, masked arrays), or
+        ``base``, ``axis`` or ``normalize`` has the wrong type.
 
     Examples
     --------
@@ -180,6 +188,11 @@ def js_divergence(p, q, *, base=None, axis=-1, normalize=False):
         The divergence itself. (:func:`scipy.spatial.distance.jensenshannon`
         returns its square root, the Jensen--Shannon *distance*.)
 
+    Raises
+    ------
+    ValueError
+        On bad probabilities (see :func:`entropy`) or differing event sizes.
+
     Examples
     --------
     >>> js_divergence([1.0, 0.0], [0.0, 1.0], base=2)
@@ -189,8 +202,10 @@ def js_divergence(p, q, *, base=None, axis=-1, normalize=False):
     """
     log_base = check_base(base)
     p, q = pair_of_distributions(p, q, axis=axis, normalize=normalize)
-    m = 0.5 * (p + q)
-    js = 0.5 * special.rel_entr(p, m).sum(axis=-1) + 0.5 * special.rel_entr(q, m).sum(axis=-1)
+    # With M = (P + Q)/2: P log(P/M) = (2P) log(2P/(P+Q)) / 2. Written this way, nothing is
+    # halved, so a subnormal probability cannot underflow to a zero of M (which would give inf).
+    total = p + q
+    js = 0.25 * (special.rel_entr(2 * p, total) + special.rel_entr(2 * q, total)).sum(axis=-1)
     return _finish(js, log_base, nonnegative=True)
 
 
@@ -216,7 +231,7 @@ def mutual_information(joint, *, base=None, normalize=False):
     ------
     ValueError
         If ``joint`` is not 2-D, is empty, holds NaN/inf or negative entries,
-        or does not sum to 1.
+        or does not sum to 1 (and ``normalize`` is False).
 
     Examples
     --------

@@ -32,13 +32,17 @@ def kl_normal(mu_p, sigma_p, mu_q, sigma_q):
     Returns
     -------
     float or ndarray
-        The divergence in nats (a float when every argument is a scalar).
+        The divergence in nats (a float when every argument is a scalar); ``0`` iff
+        the two normals are equal, ``inf`` only when the value exceeds the float range.
+        Not symmetric unless ``sigma_p == sigma_q``.
 
     Raises
     ------
     ValueError
         If a standard deviation is not strictly positive, or any argument is
         NaN/inf, or the shapes do not broadcast.
+    TypeError
+        If an argument is not numeric.
 
     Examples
     --------
@@ -60,20 +64,41 @@ def kl_normal(mu_p, sigma_p, mu_q, sigma_q):
             "mu_p, sigma_p, mu_q, sigma_q do not broadcast: shapes "
             f"{mu_p.shape}, {sigma_p.shape}, {mu_q.shape}, {sigma_q.shape}"
         ) from None
-    ratio = sigma_p / sigma_q
-    kl = -np.log(ratio) + 0.5 * (ratio**2 + ((mu_p - mu_q) / sigma_q) ** 2) - 0.5
+    # log(sigma_q) - log(sigma_p) rather than -log(sigma_p / sigma_q): the ratio of two
+    # extreme (but valid) deviations can underflow to 0 and would give inf for a finite KL.
+    # A squared term that overflows is a KL beyond float range: inf, without a warning.
+    with np.errstate(over="ignore", under="ignore"):
+        ratio = sigma_p / sigma_q
+        z = (mu_p - mu_q) / sigma_q
+        kl = (np.log(sigma_q) - np.log(sigma_p)) + 0.5 * (ratio**2 + z**2) - 0.5
     return kl.item() if kl.ndim == 0 else kl
 
 
-def _cholesky(cov: np.ndarray, name: str) -> np.ndarray:
-    """Cholesky factor of a symmetric positive-definite matrix (or a batch of them)."""
-    scale = np.maximum(np.abs(cov).max(axis=(-2, -1), keepdims=True), 1.0)
-    if not np.all(np.abs(cov - np.swapaxes(cov, -1, -2)) <= 1e-10 * scale):
-        raise ValueError(f"{name} is not symmetric")
+def _cholesky(cov: np.ndarray, name: str, rtol: float) -> np.ndarray:
+    """Cholesky factor of a symmetric positive-definite matrix (or a batch of them).
+
+    Symmetry is checked relative to each matrix's largest entry (so a tiny covariance
+    is held to the same standard as a large one), then the symmetric part is factorised:
+    ``np.linalg.cholesky`` reads only the lower triangle.
+    """
+    scale = np.abs(cov).max(axis=(-2, -1), keepdims=True)
+    asym = np.abs(cov - np.swapaxes(cov, -1, -2))
+    if not np.all(asym <= rtol * scale):
+        raise ValueError(
+            f"{name} is not symmetric (largest |C - C^T| = {asym.max():.3g}, "
+            f"relative to its largest entry {float(scale.max()):.3g})"
+        )
     try:
-        return np.linalg.cholesky(cov)
+        return np.linalg.cholesky(0.5 * (cov + np.swapaxes(cov, -1, -2)))
     except np.linalg.LinAlgError:
         raise ValueError(f"{name} is not positive definite") from None
+
+
+def _symmetry_rtol(x) -> float:
+    """1e-10 for float64 input; about 100 eps for lower-precision floats (1e-5 in float32)."""
+    dtype = np.asarray(x).dtype
+    eps = float(np.finfo(dtype).eps) if np.issubdtype(dtype, np.floating) else 0.0
+    return max(1e-10, 100 * eps)
 
 
 def kl_mvn(mean_p, cov_p, mean_q, cov_q):
@@ -105,8 +130,11 @@ def kl_mvn(mean_p, cov_p, mean_q, cov_q):
     Raises
     ------
     ValueError
-        On NaN/inf, mismatched dimensions, or a covariance that is not
-        symmetric positive definite.
+        On NaN/inf, mismatched dimensions or batch shapes, or a covariance that
+        is not symmetric (relative tolerance 1e-10; 1e-5 for float32 input) or
+        not positive definite.
+    TypeError
+        If an argument is not numeric.
 
     Examples
     --------
@@ -117,8 +145,8 @@ def kl_mvn(mean_p, cov_p, mean_q, cov_q):
     """
     mean_p = finite(mean_p, "mean_p")
     mean_q = finite(mean_q, "mean_q")
-    cov_p = as_float_array(cov_p, "cov_p")
-    cov_q = as_float_array(cov_q, "cov_q")
+    cov_p, rtol_p = as_float_array(cov_p, "cov_p"), _symmetry_rtol(cov_p)
+    cov_q, rtol_q = as_float_array(cov_q, "cov_q"), _symmetry_rtol(cov_q)
     for name, mean in (("mean_p", mean_p), ("mean_q", mean_q)):
         if mean.ndim == 0 or mean.shape[-1] == 0:
             raise ValueError(f"{name} must be a non-empty vector of shape (..., d)")
@@ -136,8 +164,8 @@ def kl_mvn(mean_p, cov_p, mean_q, cov_q):
     except ValueError:
         raise ValueError("the batch shapes of the means and covariances do not broadcast") from None
 
-    chol_p = np.broadcast_to(_cholesky(cov_p, "cov_p"), batch + (d, d))
-    chol_q = np.broadcast_to(_cholesky(cov_q, "cov_q"), batch + (d, d))
+    chol_p = np.broadcast_to(_cholesky(cov_p, "cov_p", rtol_p), batch + (d, d))
+    chol_q = np.broadcast_to(_cholesky(cov_q, "cov_q", rtol_q), batch + (d, d))
     diff = np.broadcast_to(mean_q - mean_p, batch + (d,))[..., None]
     # L_q^{-1} L_p and L_q^{-1} (mu_q - mu_p), by solving rather than inverting.
     a = np.linalg.solve(chol_q, chol_p)

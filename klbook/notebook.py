@@ -49,7 +49,7 @@ def setup_notebook(seed: int = 0, *, torch: bool | None = None) -> np.random.Gen
     Parameters
     ----------
     seed : int
-        Seeds Python's ``random``, numpy's legacy global state and, if torch is
+        A non-negative integer below ``2**32`` (numpy's limit). Seeds Python's ``random``, numpy's legacy global state and, if torch is
         imported (or ``torch=True``), ``torch.manual_seed``, with deterministic
         algorithms switched on.
     torch : bool, optional
@@ -62,8 +62,9 @@ def setup_notebook(seed: int = 0, *, torch: bool | None = None) -> np.random.Gen
     numpy.random.Generator
         ``np.random.default_rng(seed)``: chapters draw their randomness from it.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be a non-negative integer below 2**32, got {seed!r}")
+    seed = int(seed)  # random.seed rejects numpy integers
     random.seed(seed)
     np.random.seed(seed)
     np.set_printoptions(precision=4, suppress=True, linewidth=100)

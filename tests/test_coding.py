@@ -82,6 +82,9 @@ def test_huffman_is_deterministic_on_ties():
         (lambda: kb.encode([0.5], ["0", "1"]), TypeError, "integer"),
         (lambda: kb.encode([0], ["0", "2"]), ValueError, "'0' and '1'"),
         (lambda: kb.decode("1", ["0", "10"]), ValueError, "middle of a codeword"),
+        (lambda: kb.decode("0a", ["0", "1"]), ValueError, "only '0' and '1'"),
+        (lambda: kb.decode(101, ["0", "1"]), TypeError, "bits must be a string"),
+        (lambda: kb.decode("01", ["0", "01", "1"]), ValueError, "not prefix-free: '0'"),
         (lambda: kb.expected_length([0.5, 0.5], ["0"]), ValueError, "1 codewords"),
         (lambda: kb.block_distribution([0.5, 0.5], 0), ValueError, "positive integer"),
         (lambda: kb.block_distribution([0.5, 0.5], 30), ValueError, "too many"),
@@ -96,3 +99,21 @@ def test_zero_probability_symbols_still_get_a_codeword():
     code = kb.huffman_code([0.5, 0.5, 0.0])
     assert all(code) and is_prefix_free(code)
     assert math.isfinite(kb.expected_length([0.0, 0.0, 1.0], code))
+
+
+def test_a_single_symbol_gets_one_bit():
+    # the only case where Huffman's L < H + 1 fails: H = 0 but a codeword needs one bit
+    assert kb.huffman_code([1.0]) == ["0"]
+    assert kb.expected_length([1.0], ["0"]) == 1.0 == kb.entropy([1.0], base=2) + 1
+
+
+def test_a_huffman_code_used_under_another_distribution_has_no_one_bit_guarantee():
+    # Huffman gives the rare symbol of q a 2-bit codeword although -log2 q = 5.6 bits:
+    # coding p with it costs far less than H(p, q), so "extra bits = KL within 1 bit" fails.
+    q, p = np.array([0.49, 0.49, 0.02]), np.array([0.0, 0.0, 1.0])
+    code = kb.huffman_code(q)
+    extra = kb.expected_length(p, code) - kb.expected_length(p, kb.huffman_code(p))
+    assert kb.kl_divergence(p, q, base=2) - extra > 4
+    # The Shannon code ceil(-log2 q) keeps H(p,q) <= E_p[length] < H(p,q) + 1 for any p.
+    shannon = np.ceil(-np.log2(q))
+    assert kb.cross_entropy(p, q, base=2) <= p @ shannon < kb.cross_entropy(p, q, base=2) + 1

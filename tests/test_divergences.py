@@ -167,6 +167,12 @@ def test_js_matches_scipy_distance_squared(pq):
             assert ours == pytest.approx(expected, abs=1e-12)
 
 
+def test_js_survives_subnormal_probabilities():
+    tiny = 5e-324  # the smallest subnormal: half of it rounds to 0
+    js = kb.js_divergence([1.0 - tiny, tiny], [1.0, 0.0])
+    assert np.isfinite(js) and js == pytest.approx(0.0, abs=1e-300)
+
+
 def test_rounding_never_makes_a_divergence_negative():
     p = np.full(3, 1 / 3)
     q = np.array([1 / 3, 1 / 3, 1 - 2 / 3])  # equal up to the last bit
@@ -319,3 +325,60 @@ def test_sum_tolerance_is_as_documented():
 def test_bad_joint_tables_are_rejected(joint, message):
     with pytest.raises(ValueError, match=message):
         kb.mutual_information(joint)
+
+
+# --- adversarial input found in review -----------------------------------------------------------
+
+
+def test_float32_softmax_over_a_large_vocabulary_is_accepted():
+    # float32 rounding in the softmax's own sum leaves |sum - 1| of a few 1e-6 at 50 000
+    # classes; the tolerance grows with the dtype's epsilon and the number of outcomes.
+    logits = torch.randn(4, 50_000, generator=torch.Generator().manual_seed(0)) * 3
+    p32 = torch.softmax(logits, dim=-1).numpy()
+    p64 = torch.softmax(logits.double(), dim=-1).numpy()
+    assert np.abs(p32.astype(np.float64).sum(-1) - 1).max() > SUM_ATOL
+    np.testing.assert_allclose(kb.entropy(p32), kb.entropy(p64), rtol=1e-4)
+    # the same sum error in float64 is still an error
+    with pytest.raises(ValueError, match="does not sum to 1"):
+        kb.entropy(np.array([0.5, 0.5 + 3 * SUM_ATOL]))
+
+
+def test_normalize_survives_weights_whose_sum_overflows():
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        assert kb.entropy([1e308, 1e308], normalize=True) == pytest.approx(LOG2)
+        assert kb.kl_divergence([1e308, 1e308], [1.0, 3.0], normalize=True) == pytest.approx(
+            kb.kl_divergence([0.5, 0.5], [0.25, 0.75])
+        )
+    with pytest.raises(ValueError, match="does not sum to 1"):
+        kb.entropy([1e308, 1e308])
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.ma.array([0.5, 0.5, 7.0], mask=[0, 0, 1]), "masked array"),
+        (np.array([1, 0], dtype="timedelta64[s]"), "real numbers"),
+        (np.array([1, 0], dtype="datetime64[D]"), "real numbers"),
+    ],
+)
+def test_masked_and_time_arrays_are_type_errors(bad, message):
+    with pytest.raises(TypeError, match=f"p .*{message}|p is a {message}"):
+        kb.entropy(bad)
+
+
+def test_normalize_must_be_a_boolean():
+    with pytest.raises(TypeError, match="normalize must be True or False"):
+        kb.kl_divergence([1, 1], [1, 3], normalize="no")
+
+
+def test_integer_and_boolean_inputs_are_probabilities_too():
+    assert kb.kl_divergence(np.array([1, 0]), np.array([True, False])) == 0.0
+    assert kb.cross_entropy([0, 1], [0.5, 0.5], base=2) == 1.0
+
+
+def test_axis_is_taken_in_each_argument_then_batch_axes_broadcast():
+    rng = np.random.default_rng(2)
+    p = rng.dirichlet(np.ones(3))  # one distribution, shape (3,)
+    q = rng.dirichlet(np.ones(3), size=2).T  # two distributions along axis 0, shape (3, 2)
+    got = kb.kl_divergence(p, q, axis=0)
+    np.testing.assert_allclose(got, [kb.kl_divergence(p, q[:, j]) for j in range(2)], rtol=1e-12)

@@ -46,6 +46,17 @@ def test_kl_normal_matches_monte_carlo_within_standard_error():
     assert abs(log_ratio.mean() - kb.kl_normal(mp, sp, mq, sq)) < 4 * se
 
 
+def test_kl_normal_is_finite_for_extreme_but_valid_deviations():
+    # sigma_p / sigma_q underflows to 0 here; the divergence itself is an ordinary number.
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        got = kb.kl_normal(0.0, 1e-200, 0.0, 1e200)
+    assert got == pytest.approx(math.log(1e200) - math.log(1e-200) - 0.5, rel=1e-12)
+    # a divergence beyond the float range is inf, quietly (no RuntimeWarning)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        assert kb.kl_normal(0.0, 1e200, 0.0, 1e-200) == math.inf
+        assert kb.kl_normal(1e300, 1.0, -1e300, 1e-10) == math.inf
+
+
 def test_kl_normal_broadcasts_and_uses_standard_deviations():
     got = kb.kl_normal(np.array([0.0, 1.0, 2.0]), 1.0, 0.0, 1.0)
     np.testing.assert_allclose(got, [0.0, 0.5, 2.0])
@@ -115,6 +126,24 @@ def test_kl_mvn_is_well_conditioned_where_an_inverse_would_struggle():
     cov = np.array([[1.0, 1 - 1e-9], [1 - 1e-9, 1.0]])
     got = kb.kl_mvn([0, 0], cov, [0, 0], cov)
     assert got == pytest.approx(0.0, abs=1e-6)
+
+
+def test_kl_mvn_symmetry_check_is_relative_to_the_scale():
+    # a tiny covariance that is far from symmetric (its upper triangle is 50x its diagonal)
+    with pytest.raises(ValueError, match="cov_p is not symmetric"):
+        kb.kl_mvn([0, 0], [[1e-12, 5e-11], [0.0, 1e-12]], [0, 0], 1e-12 * np.eye(2))
+
+
+def test_kl_mvn_accepts_float32_rounding_asymmetry_and_uses_the_symmetric_part():
+    cov = np.array([[1.0, 0.3], [0.3, 1.0]])
+    cov32 = cov.astype(np.float32)
+    cov32[1, 0] = np.nextafter(cov32[1, 0], np.float32(1))  # one float32 ulp off
+    got = kb.kl_mvn([0, 0], cov32, [0, 0], np.eye(2))
+    c64 = cov32.astype(np.float64)
+    expected = kb.kl_mvn([0, 0], 0.5 * (c64 + c64.T), [0, 0], np.eye(2))
+    assert got == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match="not symmetric"):  # the same gap in float64 is not rounding
+        kb.kl_mvn([0, 0], [[1.0, 0.3], [0.3 + 3e-8, 1.0]], [0, 0], np.eye(2))
 
 
 @pytest.mark.parametrize(

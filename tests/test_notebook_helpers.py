@@ -25,7 +25,12 @@ def test_setup_notebook_seeds_everything_reproducibly():
     assert matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][0] == kb.PALETTE["blue"]
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
+def test_setup_notebook_accepts_numpy_integer_seeds():
+    a = kb.setup_notebook(np.int64(5)).normal()
+    assert a == kb.setup_notebook(5).normal()
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "0", 2**32])
 def test_setup_notebook_rejects_bad_seeds(seed):
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         kb.setup_notebook(seed)
