@@ -440,6 +440,9 @@ class VAEFit:
         reparameterised sample per image from a generator of its own.
     seconds : float
         Wall-clock time of the optimisation.
+    settings : dict
+        The training settings (``n_latent``, ``n_hidden``, ``steps``, ``batch_size``, ``lr``,
+        ``warmup``, ``seed``).
     """
 
     models: list
@@ -606,9 +609,10 @@ def active_units(model: VAE, x, *, threshold: float = 1e-2):
 
     Dimension :math:`u` is *active* when the encoder mean moves with the input,
     :math:`A_u = \mathrm{Var}_x\big(\mathbb E_{q(z\mid x)}[z_u]\big) > ` ``threshold``.
-    An inactive dimension has :math:`q(z_u\mid x) \approx p(z_u)` for every image: its KL
-    term is about zero and it carries no information about :math:`x` ("posterior
-    collapse").
+    An inactive dimension carries (almost) no information about :math:`x`; usually its
+    :math:`q(z_u\mid x)` is also close to the prior :math:`p(z_u)` for every image, so that
+    its KL term is about zero ("posterior collapse"). The variance criterion looks only at
+    the means, so check the KL term too when it matters.
 
     Parameters
     ----------

@@ -299,3 +299,35 @@ def test_train_fgan_is_reproducible_per_run_and_validates():
         kb.train_fgan(("kl",), (0,), steps=1, generator="flow")
     with pytest.raises(ValueError, match="steps"):
         kb.train_fgan(("kl",), (0,), steps=0)
+
+
+# --- against scipy and scikit-learn ---------------------------------------------------------------
+
+
+@given(positive_pairs())
+def test_kl_and_js_match_scipy(pq):
+    from scipy.spatial.distance import jensenshannon
+    from scipy.special import rel_entr
+
+    p, q = pq
+    assert kb.f_divergence(p, q, "kl") == pytest.approx(rel_entr(p, q).sum(), rel=1e-9, abs=1e-12)
+    # scipy's jensenshannon is the square root of JS (natural log by default)
+    assert kb.f_divergence(p, q, "js") == pytest.approx(jensenshannon(p, q) ** 2, rel=1e-7, abs=1e-10)
+
+
+def test_fit_log_ratio_matches_scikit_learn_logistic_regression():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import PolynomialFeatures
+
+    rng = np.random.default_rng(3)
+    x_p = rng.multivariate_normal([0.0, 0.0], [[1.0, 0.3], [0.3, 1.0]], size=3000)
+    x_q = rng.multivariate_normal([0.5, -0.2], [[1.5, 0.0], [0.0, 0.7]], size=3000)
+    ours = kb.fit_log_ratio(x_p, x_q, l2=0.0)
+    x = np.concatenate([x_p, x_q])
+    y = np.concatenate([np.ones(len(x_p)), np.zeros(len(x_q))])
+    z = (x - x.mean(axis=0)) / x.std(axis=0)
+    features = PolynomialFeatures(degree=2, include_bias=False)
+    clf = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(features.fit_transform(z), y)
+    grid = rng.normal(size=(50, 2))
+    theirs = clf.decision_function(features.transform((grid - x.mean(axis=0)) / x.std(axis=0)))
+    np.testing.assert_allclose(ours(grid), theirs, atol=1e-4)
