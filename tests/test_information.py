@@ -12,9 +12,11 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from scipy import special, stats
+from sklearn.metrics import mutual_info_score
 
 import klbook as kb
 from klbook.information import (
@@ -70,6 +72,15 @@ def test_mi_is_symmetric_and_h_minus_conditional_h(p):
     assert -1e-12 <= mi <= min(kb.entropy(px), kb.entropy(pz)) + 1e-10
 
 
+@given(joints())
+@settings(max_examples=30)
+def test_mi_of_a_table_matches_sklearn(p):
+    # sklearn's mutual_info_score from a contingency table of counts (nats)
+    counts = np.round(p * 10_000)
+    expected = mutual_info_score(None, None, contingency=counts)
+    assert kb.mutual_information(counts / counts.sum()) == pytest.approx(expected, abs=1e-10)
+
+
 @given(joints(), st.data())
 @settings(max_examples=60)
 def test_data_processing_inequality(p_xy, data):
@@ -90,6 +101,36 @@ def test_maximal_correlation_of_a_symmetric_channel(eps):
     assert maximal_correlation(bsc(eps)) == pytest.approx(abs(1 - 2 * eps), abs=1e-12)
 
 
+def _corr(p, f, g):
+    """Pearson correlation of f(X) and g(Y) under the joint table p (columns of f, g: functions)."""
+    px, py = p.sum(1), p.sum(0)
+    f = f - px @ f
+    g = g - py @ g
+    return np.einsum("xk,xy,yk->k", f, p, g) / np.sqrt((px @ f**2) * (py @ g**2))
+
+
+@given(joints(max_x=6, max_y=5))
+@settings(max_examples=40)
+def test_maximal_correlation_is_the_largest_correlation_of_functions(p):
+    # rho_m = sup corr(f(X), g(Y)): no function pair beats it, and alternating conditional
+    # expectations (g <- E[f(X)|Y], f <- E[g(Y)|X], a power iteration) attains it
+    rho = maximal_correlation(p)
+    rng = np.random.default_rng(0)
+    f, g = rng.standard_normal((p.shape[0], 500)), rng.standard_normal((p.shape[1], 500))
+    assert np.all(np.abs(_corr(p, f, g)) <= rho + 1e-12)
+    px, py = p.sum(1), p.sum(0)
+    sv = np.linalg.svd(p / np.sqrt(np.outer(px, py)), compute_uv=False)
+    third = sv[2] if len(sv) > 2 else 0.0
+    assume(rho > 1e-3 and third < 0.99 * rho)  # the power iteration needs a spectral gap
+    f = rng.standard_normal((p.shape[0], 1))
+    for _ in range(5000):
+        g = p.T @ f / py[:, None]
+        f = p @ g / px[:, None]
+        f = f - px @ f
+        f = f / np.sqrt(px @ f**2)
+    assert _corr(p, f, p.T @ f / py[:, None])[0] == pytest.approx(rho, abs=1e-6)
+
+
 def test_maximal_correlation_of_independent_and_degenerate_tables():
     assert maximal_correlation(np.full((3, 4), 1 / 12)) == 0.0
     assert maximal_correlation([[0.3, 0.7]]) == 0.0  # X constant
@@ -108,10 +149,12 @@ def test_maximal_correlation_bounds_mutual_information_locally(p):
     assert rho**2 <= chi2 + 1e-12
 
 
-def test_gaussian_mi_closed_form_against_a_determinant_formula():
+def test_gaussian_mi_closed_form_against_scipy_entropies():
+    # I(X;Y) = h(X) + h(Y) - h(X, Y), differential entropies from scipy.stats
     rho = np.linspace(-0.99, 0.99, 41)
-    logdet = np.log(1 - rho**2)  # det of the 2x2 correlation matrix
-    np.testing.assert_allclose(gaussian_mutual_information(rho), -0.5 * logdet, atol=1e-14)
+    h_pair = [stats.multivariate_normal(cov=[[1, r], [r, 1]]).entropy() for r in rho]
+    via_scipy = 2 * stats.norm.entropy() - np.array(h_pair)
+    np.testing.assert_allclose(gaussian_mutual_information(rho), via_scipy, atol=1e-12)
     assert gaussian_mutual_information(1.0) == math.inf
     assert gaussian_mutual_information(-0.0) == 0.0
 
@@ -181,6 +224,18 @@ def test_first_transition_happens_at_one_over_rho_m_squared(eps):
     above = information_curve(p, np.linspace(0.5, 1.05 * beta_c, 8), 2, max_iter=20000)[-1]
     assert below.i_xt < 1e-8
     assert above.i_xt > 1e-4
+
+
+def test_beta_c_is_only_a_local_threshold():
+    # Z-channel: the trivial encoder is a local minimum below beta_c = 1/rho_m^2 = 3, yet at
+    # beta = 2.7 a far-away encoder (part of the zeros to a second cluster) has L < 0
+    p = 0.5 * np.array([[1.0, 0.0], [0.5, 0.5]])
+    beta_c = 1 / maximal_correlation(p) ** 2
+    assert beta_c == pytest.approx(3.0)
+    annealed = information_curve(p, np.linspace(0.5, 0.9 * beta_c, 10), 2, max_iter=20000)[-1]
+    assert annealed.i_xt < 1e-6
+    far = information_bottleneck(p, 0.9 * beta_c, 2, init=[[0.5, 0.5], [1.0, 0.0]])
+    assert far.objective < -0.01
 
 
 def test_ib_handles_zero_rows_and_zero_columns():
@@ -279,6 +334,20 @@ def test_bounds_with_the_optimal_critic_approach_the_true_mi():
     true = gaussian_mutual_information(rho)
     assert float(dv_lower_bound(scores)) == pytest.approx(true, abs=0.05)
     assert float(infonce_lower_bound(scores)) == pytest.approx(true, abs=0.05)
+
+
+def test_bounds_against_torch_cross_entropy_and_scipy_logsumexp():
+    gen = torch.Generator().manual_seed(4)
+    s = torch.randn(12, 12, generator=gen, dtype=torch.float64) * 3
+    n = s.shape[0]
+    # InfoNCE = log n - cross-entropy of picking the true partner among n candidates
+    ce = torch.nn.functional.cross_entropy(s, torch.arange(n))
+    assert float(infonce_lower_bound(s)) == pytest.approx(math.log(n) - float(ce), abs=1e-12)
+    # DV = mean of the diagonal - log of the mean of exp over the n(n-1) off-diagonal pairs
+    a = s.numpy()
+    off = a[~np.eye(n, dtype=bool)]
+    dv = np.diag(a).mean() - (special.logsumexp(off) - math.log(off.size))
+    assert float(dv_lower_bound(s)) == pytest.approx(dv, abs=1e-12)
 
 
 def test_infonce_never_exceeds_log_batch_size():
