@@ -37,6 +37,8 @@ from typing import Callable
 
 import numpy as np
 
+from .estimators import kl_per_sample
+
 __all__ = [
     "compute_gae",
     "categorical_kl",
@@ -263,12 +265,8 @@ def kl_estimators(logp_old, logp_new):
         raise ValueError(f"logp_old {old.shape} and logp_new {new.shape} must have the same shape")
     if old.size == 0:
         raise ValueError("logp_old is empty")
-    log_ratio = new - old
-    return {
-        "k1": float(np.mean(-log_ratio)),
-        "k2": float(np.mean(0.5 * log_ratio**2)),
-        "k3": float(np.mean(np.expm1(log_ratio) - log_ratio)),
-    }
+    # The per-sample estimators live in klbook.estimators (chapter 8); here P = old, Q = new.
+    return {k: float(np.mean(kl_per_sample(old, new, estimator=k))) for k in ("k1", "k2", "k3")}
 
 
 def _as_numpy(x, name: str) -> np.ndarray:
