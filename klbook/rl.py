@@ -848,6 +848,22 @@ def _batch_kl_stats(model, batch: Rollout, clip: float):
     return exact, est["k1"], est["k3"], clipped
 
 
+def _start_run(env_id, total_steps, seed, n_envs, n_steps, gamma, lam, hidden, device):
+    """The set-up shared by PPO and TRPO: seeded envs and model, minibatch shuffler, batch counts.
+
+    Must be called inside ``_one_thread()``. The order of the seeded calls is part of each
+    run's determinism: torch's seed, then the environments, then the model's initial weights.
+    """
+    import torch
+
+    torch.manual_seed(seed)
+    collector = RolloutCollector(env_id, n_envs=n_envs, seed=seed, gamma=gamma, lam=lam, device=device)
+    model = _get_actor_critic()(collector.obs_dim, collector.n_actions, hidden).to(collector.device)
+    shuffle = torch.Generator().manual_seed(seed + 10_007)
+    batch_size = n_envs * n_steps
+    return collector, model, shuffle, batch_size, math.ceil(total_steps / batch_size)
+
+
 def _check_common(env_id, total_steps, seed, n_envs, n_steps, gamma, lam):
     if not isinstance(env_id, str):
         raise TypeError(f"env_id must be a string, got {type(env_id).__name__}")
@@ -942,13 +958,9 @@ def train_ppo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, objec
 
     start = time.perf_counter()
     with _one_thread():
-        torch.manual_seed(seed)
-        collector = RolloutCollector(env_id, n_envs=n_envs, seed=seed, gamma=gamma, lam=lam, device=device)
-        model = _get_actor_critic()(collector.obs_dim, collector.n_actions, hidden).to(collector.device)
+        collector, model, shuffle, batch_size, n_updates = _start_run(
+            env_id, total_steps, seed, n_envs, n_steps, gamma, lam, hidden, device)
         opt = torch.optim.Adam(model.parameters(), lr=lr, eps=1e-5)
-        shuffle = torch.Generator().manual_seed(seed + 10_007)
-        batch_size = n_envs * n_steps
-        n_updates = math.ceil(total_steps / batch_size)
         mb = min(minibatch_size, batch_size)
         rec = {k: [] for k in ("steps", "kl", "k1", "k3", "clip", "lr", "beta")}
         for update in range(n_updates):
@@ -1072,15 +1084,11 @@ def train_trpo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, max_
 
     start = time.perf_counter()
     with _one_thread():
-        torch.manual_seed(seed)
-        collector = RolloutCollector(env_id, n_envs=n_envs, seed=seed, gamma=gamma, lam=lam, device=device)
-        model = _get_actor_critic()(collector.obs_dim, collector.n_actions, hidden).to(collector.device)
+        collector, model, shuffle, batch_size, n_updates = _start_run(
+            env_id, total_steps, seed, n_envs, n_steps, gamma, lam, hidden, device)
         actor = model.actor
         params = list(actor.parameters())
         vf_opt = torch.optim.Adam(model.critic.parameters(), lr=vf_lr, eps=1e-5)
-        shuffle = torch.Generator().manual_seed(seed + 10_007)
-        batch_size = n_envs * n_steps
-        n_updates = math.ceil(total_steps / batch_size)
         mb = min(vf_minibatch_size, batch_size)
         rec = {k: [] for k in ("steps", "kl", "k1", "k3", "clip", "step_fraction", "cg_residual")}
         for _update in range(n_updates):
