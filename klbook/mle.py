@@ -287,6 +287,24 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
+def _m_step_means(r, x, smoothing):
+    """``(sum_n r x + s) / (sum_n r + 2 s)`` with exact 0 and 1 decided by the data, not by rounding.
+
+    Ones and zeros are counted separately (``r.T @ x`` and ``r.T @ (1 - x)``): each is a
+    sum of non-negative terms, so it is 0 exactly when no image with positive responsibility
+    has that value, whatever the summation order of the machine's BLAS. A mean is then 1
+    (or 0) only in that case; a mean that merely rounds to 1 (ones outweigh zeros by more
+    than 2**53) is kept just below 1, so that no image becomes impossible by rounding.
+    """
+    ones, zeros = r.T @ x, r.T @ (1.0 - x)
+    means = (ones + smoothing) / (ones + zeros + 2.0 * smoothing)
+    if smoothing == 0:
+        below_one, above_zero = np.nextafter(1.0, 0.0), np.finfo(np.float64).smallest_subnormal
+        means = np.where(zeros > 0, np.minimum(means, below_one), 1.0)
+        means = np.where(ones > 0, np.maximum(means, above_zero), 0.0)
+    return means
+
+
 def _em(x, means, smoothing, max_iter, tol):
     n = x.shape[0]
     k = means.shape[0]
@@ -306,8 +324,7 @@ def _em(x, means, smoothing, max_iter, tol):
         r = np.exp(log_r)  # M-step
         nk = r.sum(axis=0)
         weights = nk / n
-        new = (r.T @ x + smoothing) / (nk[:, None] + 2.0 * smoothing)
-        np.clip(new, 0.0, 1.0, out=new)  # rounding can push sum(r x) / sum(r) past 1
+        new = _m_step_means(r, x, smoothing)
         empty = nk + 2.0 * smoothing <= 0  # only possible without smoothing
         means = np.where(empty[:, None], means, new) if empty.any() else new
     return weights, means, np.array(lls), np.array(objs), converged
