@@ -8,6 +8,7 @@ normalises instead. The ratio shows what the checks cost.
 
 from __future__ import annotations
 
+import argparse
 import timeit
 
 import numpy as np
@@ -40,4 +41,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     main()

@@ -121,14 +121,19 @@ def _as_binary(x, name: str = "x") -> np.ndarray:
     return arr
 
 
-def _component_log_likelihood(x: np.ndarray, means: np.ndarray) -> np.ndarray:
-    """``log p(x_n | k)`` for every row and component, shape ``(n, K)``; exact when a mean is 0 or 1."""
+def _log_params(means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(log mu, log(1 - mu))``, with ``-inf`` where a mean is exactly 0 or 1."""
     with np.errstate(divide="ignore"):
-        log_mu, log_1m = np.log(means), np.log1p(-means)
+        return np.log(means), np.log1p(-means)
+
+
+def _component_log_likelihood(x: np.ndarray, log_mu: np.ndarray, log_1m: np.ndarray) -> np.ndarray:
+    """``log p(x_n | k)`` for every row and component, shape ``(n, K)``, from ``log mu`` and
+    ``log(1 - mu)``; exactly ``-inf`` where a row has a value its component rules out."""
     out = x @ np.where(np.isfinite(log_mu), log_mu, 0.0).T + (1.0 - x) @ np.where(
         np.isfinite(log_1m), log_1m, 0.0
     ).T
-    impossible = x @ (means == 0.0).T + (1.0 - x) @ (means == 1.0).T
+    impossible = x @ np.isneginf(log_mu).T + (1.0 - x) @ np.isneginf(log_1m).T
     out[impossible > 0] = -np.inf
     return out
 
@@ -178,7 +183,7 @@ def bernoulli_log_likelihood(x, weights, means):
     _check_params(weights, means, x.shape[1])
     with np.errstate(divide="ignore"):
         log_w = np.log(weights)
-    return logsumexp(_component_log_likelihood(x, means) + log_w, axis=1)
+    return logsumexp(_component_log_likelihood(x, *_log_params(means)) + log_w, axis=1)
 
 
 def _check_params(weights: np.ndarray, means: np.ndarray, n_features: int) -> None:
@@ -218,6 +223,12 @@ class BernoulliMixture:
         when ``smoothing = 0``).
     converged : bool
         Whether the objective gained less than ``tol`` in the last step.
+    log_means, log1m_means : ndarray, shape (K, D)
+        :math:`\log\mu_{kd}` and :math:`\log(1-\mu_{kd})`, computed by EM from the
+        responsibility-weighted counts of ones and zeros. They stay accurate where a mean
+        lies within rounding of 0 or 1 (``means`` then reads exactly 0 or 1), and are
+        ``-inf`` only where no training vector the component is responsible for has that
+        value. :meth:`log_prob` uses them. Derived from ``means`` when not given.
     """
 
     weights: np.ndarray
@@ -226,6 +237,14 @@ class BernoulliMixture:
     log_likelihood: np.ndarray
     objective: np.ndarray
     converged: bool
+    log_means: np.ndarray | None = None
+    log1m_means: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.log_means is None or self.log1m_means is None:
+            log_mu, log_1m = _log_params(self.means)
+            object.__setattr__(self, "log_means", log_mu)
+            object.__setattr__(self, "log1m_means", log_1m)
 
     @property
     def n_components(self) -> int:
@@ -237,8 +256,12 @@ class BernoulliMixture:
         return int(self.objective.size - 1)
 
     def log_prob(self, x) -> np.ndarray:
-        """Log-likelihood (nats) of every row of binary ``x``; see :func:`bernoulli_log_likelihood`."""
-        return bernoulli_log_likelihood(x, self.weights, self.means)
+        """Log-likelihood (nats) of every row of binary ``x`` (see :func:`bernoulli_log_likelihood`),
+        from the accurate ``log_means`` and ``log1m_means``."""
+        x = _as_binary(x)
+        if x.shape[1] != self.means.shape[1]:
+            raise ValueError(f"x has {x.shape[1]} features, the model {self.means.shape[1]}")
+        return logsumexp(_log_joint(x, self.weights, self.log_means, self.log1m_means), axis=1)
 
     def nll(self, x) -> float:
         """Mean negative log-likelihood of the rows of ``x``, in nats per vector."""
@@ -249,7 +272,7 @@ class BernoulliMixture:
         x = _as_binary(x)
         if x.shape[1] != self.means.shape[1]:
             raise ValueError(f"x has {x.shape[1]} features, the model {self.means.shape[1]}")
-        return np.exp(_log_responsibilities(x, self.weights, self.means)[0])
+        return np.exp(_log_responsibilities(x, self.weights, self.log_means, self.log1m_means)[0])
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Draw ``n`` binary vectors (float 0/1) from the mixture with the generator ``rng``."""
@@ -261,17 +284,21 @@ class BernoulliMixture:
         return (rng.random((n, self.means.shape[1])) < self.means[z]).astype(np.float64)
 
 
-def _log_responsibilities(x, weights, means):
+def _log_joint(x, weights, log_mu, log_1m):
     with np.errstate(divide="ignore"):
-        joint = _component_log_likelihood(x, means) + np.log(weights)
+        return _component_log_likelihood(x, log_mu, log_1m) + np.log(weights)
+
+
+def _log_responsibilities(x, weights, log_mu, log_1m):
+    joint = _log_joint(x, weights, log_mu, log_1m)
     log_px = logsumexp(joint, axis=1, keepdims=True)
     return joint - log_px, log_px[:, 0]
 
 
-def _log_prior(means: np.ndarray, smoothing: float) -> float:
+def _log_prior(log_mu: np.ndarray, log_1m: np.ndarray, smoothing: float) -> float:
     if smoothing == 0:
         return 0.0
-    return float(smoothing * (np.log(means).sum() + np.log1p(-means).sum()))
+    return float(smoothing * (log_mu.sum() + log_1m.sum()))
 
 
 def _one_blas_thread():
@@ -287,35 +314,37 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _m_step_means(r, x, smoothing):
-    """``(sum_n r x + s) / (sum_n r + 2 s)`` with exact 0 and 1 decided by the data, not by rounding.
+def _m_step(r, x, smoothing):
+    """``log mu`` and ``log(1 - mu)`` for ``mu = (sum_n r x + s) / (sum_n r + 2 s)``.
 
-    Ones and zeros are counted separately (``r.T @ x`` and ``r.T @ (1 - x)``): each is a
-    sum of non-negative terms, so it is 0 exactly when no image with positive responsibility
-    has that value, whatever the summation order of the machine's BLAS. A mean is then 1
-    (or 0) only in that case; a mean that merely rounds to 1 (ones outweigh zeros by more
-    than 2**53) is kept just below 1, so that no image becomes impossible by rounding.
+    Ones and zeros are counted separately (``r.T @ x`` and ``r.T @ (1 - x)``) and each log
+    comes from its own count, so a mean within rounding of 1 still has an accurate
+    ``log(1 - mu)``, and a log is ``-inf`` exactly when its count is 0: when no vector with
+    positive responsibility has that value. Each count is a sum of non-negative terms, so
+    whether it is 0 does not depend on the summation order of the machine's BLAS.
     """
-    ones, zeros = r.T @ x, r.T @ (1.0 - x)
-    means = (ones + smoothing) / (ones + zeros + 2.0 * smoothing)
-    if smoothing == 0:
-        below_one, above_zero = np.nextafter(1.0, 0.0), np.finfo(np.float64).smallest_subnormal
-        means = np.where(zeros > 0, np.minimum(means, below_one), 1.0)
-        means = np.where(ones > 0, np.maximum(means, above_zero), 0.0)
-    return means
+    ones, zeros = r.T @ x + smoothing, r.T @ (1.0 - x) + smoothing
+    with np.errstate(divide="ignore", invalid="ignore"):  # an empty component: 0/0, replaced by the caller
+        total = ones + zeros
+        p1, p0 = ones / total, zeros / total
+        # log of the smaller share directly, log1p of minus the smaller for the larger one
+        log_mu = np.where(p1 > 0.5, np.log1p(-p0), np.log(p1))
+        log_1m = np.where(p0 > 0.5, np.log1p(-p1), np.log(p0))
+    return log_mu, log_1m
 
 
 def _em(x, means, smoothing, max_iter, tol):
     n = x.shape[0]
     k = means.shape[0]
     weights = np.full(k, 1.0 / k)
+    log_mu, log_1m = _log_params(means)
     lls, objs = [], []
     converged = False
     for it in range(max_iter + 1):
-        log_r, log_px = _log_responsibilities(x, weights, means)  # E-step
+        log_r, log_px = _log_responsibilities(x, weights, log_mu, log_1m)  # E-step
         ll = float(log_px.mean())
         lls.append(ll)
-        objs.append(ll + _log_prior(means, smoothing) / n)
+        objs.append(ll + _log_prior(log_mu, log_1m, smoothing) / n)
         if it > 0 and objs[-1] - objs[-2] < tol:
             converged = True
             break
@@ -324,10 +353,13 @@ def _em(x, means, smoothing, max_iter, tol):
         r = np.exp(log_r)  # M-step
         nk = r.sum(axis=0)
         weights = nk / n
-        new = _m_step_means(r, x, smoothing)
+        new_mu, new_1m = _m_step(r, x, smoothing)
         empty = nk + 2.0 * smoothing <= 0  # only possible without smoothing
-        means = np.where(empty[:, None], means, new) if empty.any() else new
-    return weights, means, np.array(lls), np.array(objs), converged
+        if empty.any():  # an empty component keeps its parameters
+            new_mu = np.where(empty[:, None], log_mu, new_mu)
+            new_1m = np.where(empty[:, None], log_1m, new_1m)
+        log_mu, log_1m = new_mu, new_1m
+    return weights, log_mu, log_1m, np.array(lls), np.array(objs), converged
 
 
 def fit_bernoulli_mixture(
@@ -436,7 +468,8 @@ def fit_bernoulli_mixture(
     with _one_blas_thread():
         for means0 in starts:
             fit = _em(x, means0, smoothing, int(max_iter), float(tol))
-            if best is None or fit[3][-1] > best[3][-1]:
+            if best is None or fit[4][-1] > best[4][-1]:
                 best = fit
-    weights, means, lls, objs, converged = best
-    return BernoulliMixture(weights, means, smoothing, lls, objs, converged)
+    weights, log_mu, log_1m, lls, objs, converged = best
+    means = np.exp(log_mu)
+    return BernoulliMixture(weights, means, smoothing, lls, objs, converged, log_mu, log_1m)

@@ -220,3 +220,32 @@ def test_kl_quad_rejects_bad_arguments():
         kb.kl_quad(f, f, upper=float("nan"))
     with pytest.raises(ValueError, match="integrates to"):
         kb.kl_quad(f, f, lower=0.0)  # half of the normal's mass lies below 0
+
+
+def test_em_means_within_rounding_of_one_keep_an_accurate_log_of_one_minus_mean():
+    from klbook.mle import _m_step
+
+    x = np.array([[1.0], [0.0]])
+    # the image with a 0 has responsibility 1e-20: the mean rounds to 1 in float64 ...
+    log_mu, log_1m = _m_step(np.array([[1.0], [1e-20]]), x, 0.0)
+    assert np.exp(log_mu[0, 0]) == 1.0
+    # ... but log(1 - mu) is still log(1e-20 / (1 + 1e-20)), not -inf
+    np.testing.assert_allclose(log_1m[0, 0], np.log(1e-20), rtol=1e-12)
+    # only a count that is exactly 0 (no responsible image has a 0) rules the value out
+    log_mu, log_1m = _m_step(np.array([[1.0], [0.0]]), x, 0.0)
+    assert log_mu[0, 0] == 0.0 and np.isneginf(log_1m[0, 0])
+
+
+def test_fitted_mixture_log_prob_uses_the_accurate_log_parameters():
+    from klbook.mle import bernoulli_log_likelihood
+
+    rng = np.random.default_rng(3)
+    x = (rng.random((300, 12)) < 0.5).astype(float)
+    x[:150, 0] = 1.0  # pixel 0 is always on in the first half
+    m = kb.fit_bernoulli_mixture(x, 4, smoothing=0.0, n_init=2, seed=0)
+    np.testing.assert_allclose(np.exp(m.log_means), m.means, rtol=1e-12)
+    finite = np.isfinite(m.log1m_means) & (m.means < 1 - 1e-6)
+    np.testing.assert_allclose(m.log1m_means[finite], np.log1p(-m.means[finite]), rtol=1e-9)
+    # where no mean is extreme, the two routes to log p(x) agree
+    m1 = kb.fit_bernoulli_mixture(x, 1, smoothing=0.0)
+    np.testing.assert_allclose(m1.log_prob(x), bernoulli_log_likelihood(x, m1.weights, m1.means), rtol=1e-12)
