@@ -110,7 +110,7 @@ def test_loose_comparison_masks_numbers_but_not_words():
 
 def test_loose_mode_runs_a_chapter_end_to_end():
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--loose-outputs", "-p", "no:xdist", "-q",
+        [sys.executable, "-m", "pytest", "--loose-outputs", "-p", "no:xdist",
          "chapters/09-summary.ipynb"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
