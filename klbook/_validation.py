@@ -153,3 +153,47 @@ def finite(x, name: str) -> np.ndarray:
     arr = as_float_array(x, name)
     check_finite(arr, name)
     return arr
+
+
+def integer(value, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """An ``int`` (not a bool, not a float) in ``[minimum, maximum]``, else ``TypeError``/``ValueError``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return int(value)
+
+
+def real(value, name: str, *, low: float | None = None, high: float | None = None,
+         low_open: bool = False, high_open: bool = False) -> float:
+    """A finite real number (not a bool) in the given range, as a ``float``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
+    return value
+
+
+def samples(x, name: str, min_samples: int = 1) -> np.ndarray:
+    """``n`` samples in ``d`` dimensions as a finite float array of shape ``(n, d)``.
+
+    A 1-D array is read as ``n`` samples of a scalar.
+    """
+    arr = as_float_array(x, name)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must have shape (n, d) (or (n,) for scalars), got shape {arr.shape}")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has zero dimensions (shape {arr.shape})")
+    if arr.shape[0] < min_samples:
+        raise ValueError(f"{name} needs at least {min_samples} samples, got {arr.shape[0]}")
+    check_finite(arr, name)
+    return arr

@@ -43,6 +43,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._validation import integer, real
 from .notebook import get_device, progress
 
 
@@ -75,24 +76,6 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
-
-
-def _positive_float(value, name: str, *, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be finite and {bound}, got {value}")
-    return value
 
 
 def _as_images(x, name: str, n_pixels: int, device) -> torch.Tensor:
@@ -220,10 +203,10 @@ class VAE(nn.Module):
 
     def __init__(self, n_pixels=64, n_latent=8, n_hidden=256, *, n_models=1, seed=0, device=None):
         super().__init__()
-        self.n_pixels = _positive_int(n_pixels, "n_pixels")
-        self.n_latent = _positive_int(n_latent, "n_latent")
-        self.n_hidden = _positive_int(n_hidden, "n_hidden")
-        self.n_models = _positive_int(n_models, "n_models")
+        self.n_pixels = integer(n_pixels, "n_pixels", minimum=1)
+        self.n_latent = integer(n_latent, "n_latent", minimum=1)
+        self.n_hidden = integer(n_hidden, "n_hidden", minimum=1)
+        self.n_models = integer(n_models, "n_models", minimum=1)
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         g = torch.Generator().manual_seed(int(seed))
@@ -316,7 +299,7 @@ class VAE(nn.Module):
     @torch.no_grad()
     def sample(self, n, *, generator=None):
         r"""Pixel probabilities :math:`\sigma(f_\theta(z))` of ``n`` images with :math:`z \sim p(z)`."""
-        n = _positive_int(n, "n")
+        n = integer(n, "n", minimum=1)
         z = torch.randn((self.n_models, n, self.n_latent), generator=generator, device=self.device)
         return self._squeeze(torch.sigmoid(self._decode(z)))
 
@@ -389,10 +372,10 @@ def iwae_bound(model: VAE, x, k: int, *, generator=None, max_batch: int = 2**16,
         raise TypeError(f"model must be a klbook VAE, got {type(model).__name__}")
     if model.n_models != 1:
         raise ValueError(f"model must be a single VAE (n_models == 1); call .unstack() first, got n_models={model.n_models}")
-    k = _positive_int(k, "k")
-    max_batch = _positive_int(max_batch, "max_batch")
+    k = integer(k, "k", minimum=1)
+    max_batch = integer(max_batch, "max_batch", minimum=1)
     if threads is not None:
-        threads = _positive_int(threads, "threads")
+        threads = integer(threads, "threads", minimum=1)
     x = _as_images(x, "x", model.n_pixels, model.device)
     with _torch_threads(threads):
         return _iwae(model, x, k, generator, max_batch)
@@ -533,19 +516,19 @@ def train_vae(
         raise TypeError(f"beta must be a number or a sequence of numbers, got {type(beta).__name__}")
     if len(betas) == 0:
         raise ValueError("beta is an empty sequence")
-    betas = tuple(_positive_float(b, "beta", allow_zero=True) for b in betas)
-    n_latent = _positive_int(n_latent, "n_latent")
-    n_hidden = _positive_int(n_hidden, "n_hidden")
-    steps = _positive_int(steps, "steps")
-    batch_size = _positive_int(batch_size, "batch_size")
-    eval_every = _positive_int(eval_every, "eval_every")
-    lr = _positive_float(lr, "lr")
+    betas = tuple(real(b, "beta", low=0.0) for b in betas)
+    n_latent = integer(n_latent, "n_latent", minimum=1)
+    n_hidden = integer(n_hidden, "n_hidden", minimum=1)
+    steps = integer(steps, "steps", minimum=1)
+    batch_size = integer(batch_size, "batch_size", minimum=1)
+    eval_every = integer(eval_every, "eval_every", minimum=1)
+    lr = real(lr, "lr", low=0.0, low_open=True)
     if isinstance(warmup, bool) or not isinstance(warmup, numbers.Real) or not 0 <= warmup <= 1:
         raise ValueError(f"warmup must be a fraction in [0, 1], got {warmup!r}")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     if threads is not None:
-        threads = _positive_int(threads, "threads")
+        threads = integer(threads, "threads", minimum=1)
     if isinstance(x_train, torch.Tensor):
         n_pixels = x_train.shape[-1] if x_train.ndim == 2 else 0
     else:
@@ -636,7 +619,7 @@ def active_units(model: VAE, x, *, threshold: float = 1e-2):
     """
     if not isinstance(model, VAE) or model.n_models != 1:
         raise TypeError("model must be a single klbook VAE")
-    threshold = _positive_float(threshold, "threshold")
+    threshold = real(threshold, "threshold", low=0.0, low_open=True)
     x = _as_images(x, "x", model.n_pixels, model.device)
     if x.shape[0] < 2:
         raise ValueError("x needs at least 2 images to measure a variance")

@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import math
-import numbers
 
 import numpy as np
 
+from .._validation import integer, real
+
 
 def _int(x, name: str, *, minimum: int = 1) -> int:
-    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(x).__name__}")
-    if x < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {x}")
-    return int(x)
+    return integer(x, name, minimum=minimum)
 
 
-def _real(x, name: str, *, low: float | None = None, high: float | None = None,
-          low_open: bool = False, high_open: bool = False) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x}")
-    if low is not None and (x < low or (low_open and x == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {x}")
-    if high is not None and (x > high or (high_open and x == high)):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {x}")
-    return x
-
+_real = real
 
 
 def _as_numpy(x, name: str) -> np.ndarray:
