@@ -16,15 +16,28 @@ import numpy as np
 #: :func:`sum_tolerance`. Pass ``normalize=True`` to rescale unnormalised input.
 SUM_ATOL = 1e-6
 
+#: The most :func:`sum_tolerance` ever allows, whatever the dtype and the number of outcomes:
+#: a float16 vector of a million entries must not pass with a sum of 3.
+SUM_ATOL_CAP = 1e-3
+
+#: A vector accepted within :func:`sum_tolerance` whose sum misses 1 by more than this is
+#: divided by its sum, so that every result is that of a true distribution; closer to 1,
+#: it is left untouched (the rescaling would only move the last bits).
+RENORMALIZE_ABOVE = 1e-12
+
 
 def sum_tolerance(dtype, n: int) -> float:
     """Tolerance on ``|sum(p) - 1|`` for ``n`` probabilities stored as ``dtype``.
 
     :data:`SUM_ATOL`, or ``4 sqrt(n) eps`` for a floating dtype whose machine epsilon
-    makes that larger: a float32 softmax over 50 000 classes misses 1 by a few 1e-6.
+    makes that larger (a float32 softmax over 50 000 classes misses 1 by a few 1e-6),
+    capped at :data:`SUM_ATOL_CAP` -- but never below ``4 eps``, the rounding of a single
+    low-precision entry. In float64 this is 1e-6, in float32 at most 1e-3, in float16 4e-3.
     """
-    eps = float(np.finfo(dtype).eps) if np.issubdtype(dtype, np.floating) else 0.0
-    return max(SUM_ATOL, 4.0 * np.sqrt(n) * eps)
+    if not np.issubdtype(dtype, np.floating):
+        return SUM_ATOL
+    eps = float(np.finfo(dtype).eps)
+    return max(SUM_ATOL, 4.0 * eps, min(4.0 * np.sqrt(n) * eps, SUM_ATOL_CAP))
 
 
 def _as_real_array(x, name: str) -> np.ndarray:
@@ -74,7 +87,8 @@ def as_distribution(
     """Validate ``x`` as (a batch of) probability vectors along ``axis``.
 
     Checks: numeric, at least 1-D, non-empty, finite, non-negative, and summing
-    to 1 within :data:`SUM_ATOL` along ``axis`` -- or, with ``normalize=True``,
+    to 1 within :func:`sum_tolerance` along ``axis`` (then, if the sum misses 1 by more
+    than :data:`RENORMALIZE_ABOVE`, divided by it) -- or, with ``normalize=True``,
     a positive total mass, which is then divided out.
     """
     if not isinstance(normalize, (bool, np.bool_)):
@@ -105,6 +119,10 @@ def as_distribution(
             f"{name} does not sum to 1 along axis {axis} (a sum of {worst:.6g}); "
             f"pass normalize=True to rescale it"
         )
+    if (err > RENORMALIZE_ABOVE).any():
+        # accepted within the tolerance: rescale, so that no result can exceed its bound
+        # (an entropy above log n, a JS divergence above log 2)
+        arr = np.where(err > RENORMALIZE_ABOVE, arr / total, arr)
     return arr
 
 

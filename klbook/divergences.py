@@ -14,8 +14,10 @@ Conventions (shared with :func:`scipy.stats.entropy` and
   ``inf``, exactly as the definitions say;
 * inputs must already be probability vectors (non-negative, summing to 1 within
   :data:`klbook._validation.SUM_ATOL`, or a looser float32 tolerance, see
-  :func:`klbook._validation.sum_tolerance`); ``normalize=True`` rescales instead.
-  Unlike :func:`scipy.stats.entropy`, nothing is normalised silently.
+  :func:`klbook._validation.sum_tolerance`, at most 1e-3 whatever the precision);
+  a vector accepted within it is divided by its sum (unless it misses 1 by less
+  than 1e-12), so results respect their bounds. ``normalize=True`` rescales instead.
+  Unlike :func:`scipy.stats.entropy`, input far from normalised is rejected, not rescaled.
 
 The elementwise terms come from :func:`scipy.special.entr`,
 :func:`scipy.special.rel_entr` and :func:`scipy.special.xlogy`, which implement
