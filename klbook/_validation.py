@@ -215,3 +215,27 @@ def samples(x, name: str, min_samples: int = 1) -> np.ndarray:
         raise ValueError(f"{name} needs at least {min_samples} samples, got {arr.shape[0]}")
     check_finite(arr, name)
     return arr
+
+
+def is_tensor(x) -> bool:
+    """Whether ``x`` is a ``torch.Tensor`` (without importing torch)."""
+    return type(x).__module__.startswith("torch") and hasattr(x, "detach")
+
+
+def check_tensor(x, name: str, *, allow_inf: bool = False, allow_empty: bool = False):
+    """A floating-point ``torch.Tensor`` without NaN (and, unless ``allow_inf``, without inf).
+
+    Raises ``TypeError`` for anything that is not a floating tensor (naming ``name``), and
+    ``ValueError`` for an empty tensor (unless ``allow_empty``) or non-finite entries.
+    """
+    if not is_tensor(x):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+    if x.numel() == 0 and not allow_empty:
+        raise ValueError(f"{name} is empty")
+    if x.isnan().any():
+        raise ValueError(f"{name} contains NaN")
+    if not allow_inf and x.isinf().any():
+        raise ValueError(f"{name} contains infinite values")
+    return x

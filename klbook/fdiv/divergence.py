@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from .._validation import pair_of_distributions
+from .._validation import as_distribution, as_float_array, check_tensor, pair_of_distributions
 from .generators import _asarray, _is_tensor, f_generator, FGenerator
 
 __all__ = ["f_divergence", "variational_bound", "fgan_objective"]
@@ -154,7 +154,12 @@ def f_divergence(p, q, f, *, axis=-1, normalize=False, slope_at_infinity=None, c
     ratio = np.where(both, ratio, 1.0)
     if gen is None and check:
         _check_user_f(fn, np.unique(ratio[both]))
-    terms = np.where(both, q * _call_f(fn, ratio), 0.0)
+    with np.errstate(over="ignore"):
+        terms = np.where(both, q * _call_f(fn, ratio), 0.0)
+    if gen is not None and gen.perspective is not None and np.isinf(terms).any():
+        # f(p/q) overflowed although q f(p/q) may be finite (Pearson at q ~ 1e-300)
+        redo = np.isinf(terms)
+        terms = np.where(redo, gen.perspective(np.where(redo, p, 1.0), np.where(redo, q, 1.0)), terms)
     if only_q.any():
         f0 = gen.f_at_zero if gen is not None else float(_call_f(fn, np.array([0.0]))[0])
         if math.isnan(f0):
@@ -172,11 +177,43 @@ def f_divergence(p, q, f, *, axis=-1, normalize=False, slope_at_infinity=None, c
         else:
             slope = _slope_at_infinity(fn)
         terms = terms + np.where(only_p, np.where(only_p, p, 1.0) * slope, 0.0)
-    out = terms.sum(axis=-1)
+    with np.errstate(over="ignore"):
+        out = terms.sum(axis=-1)
     return out.item() if out.ndim == 0 else out
 
 
 # --- the variational bound --------------------------------------------------------------------
+
+
+def _critic_values(t, name: str, *, allow_inf: bool):
+    """Critic values as a float array (or the tensor itself): non-empty, no NaN."""
+    if _is_tensor(t):
+        return check_tensor(t, name, allow_inf=allow_inf)
+    arr = as_float_array(t, name)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty")
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN")
+    if not allow_inf and np.isinf(arr).any():
+        raise ValueError(f"{name} contains infinite values")
+    return arr
+
+
+def _weights(w, name: str, t):
+    """Probability weights along the last axis of ``t`` (validated as a distribution)."""
+    if w is None:
+        return None
+    was_tensor = _is_tensor(w)
+    arr = as_distribution(w.detach().cpu().double().numpy() if was_tensor else w, name)
+    try:
+        np.broadcast_shapes(arr.shape, tuple(t.shape))
+    except ValueError:
+        raise ValueError(f"{name} of shape {arr.shape} does not match the critic values' shape {tuple(t.shape)}") from None
+    if _is_tensor(t):
+        import torch
+
+        return torch.as_tensor(arr, dtype=t.dtype, device=t.device)
+    return arr
 
 
 def variational_bound(t_p, t_q, f, *, weights_p=None, weights_q=None):
@@ -202,7 +239,9 @@ def variational_bound(t_p, t_q, f, *, weights_p=None, weights_q=None):
     Raises
     ------
     TypeError, ValueError
-        If ``f`` is not a named generator, or the critic values are empty.
+        If ``f`` is not a named generator; if the critic values are empty, not numeric or
+        hold NaN (``t_p`` also inf); if a weight vector is not a probability vector along
+        the last axis (see :func:`klbook.entropy`) or does not match its critic values.
 
     Examples
     --------
@@ -215,19 +254,25 @@ def variational_bound(t_p, t_q, f, *, weights_p=None, weights_q=None):
     gen, _ = _resolve(f)
     if gen is None:
         raise TypeError("variational_bound needs a named generator (it uses the conjugate f*)")
-    t_p, t_q = _asarray(t_p), _asarray(t_q)
-    for name, t in (("t_p", t_p), ("t_q", t_q)):
-        if t.numel() == 0 if _is_tensor(t) else t.size == 0:
-            raise ValueError(f"{name} is empty")
+    t_p, t_q = _critic_values(t_p, "t_p", allow_inf=False), _critic_values(t_q, "t_q", allow_inf=True)
+    weights_p = _weights(weights_p, "weights_p", t_p)
+    weights_q = _weights(weights_q, "weights_q", t_q)
     conj = gen.conjugate(t_q)
     if weights_p is None:
         e_p = t_p.mean(-1) if t_p.ndim else t_p
     else:
-        e_p = (t_p * _asarray(weights_p)).sum(-1)
+        e_p = (t_p * weights_p).sum(-1)
     if weights_q is None:
         e_q = conj.mean(-1) if conj.ndim else conj
     else:
-        e_q = (conj * _asarray(weights_q)).sum(-1)
+        # a critic value outside dom f* costs inf only where it has weight
+        if _is_tensor(conj):
+            import torch
+
+            e_q = torch.where(weights_q > 0, conj * weights_q, 0.0 * weights_q).sum(-1)
+        else:
+            with np.errstate(invalid="ignore"):
+                e_q = np.where(weights_q > 0, conj * weights_q, 0.0).sum(-1)
     out = e_p - e_q
     if not _is_tensor(out):
         out = np.asarray(out)

@@ -81,6 +81,10 @@ class FGenerator:
     conj_act : callable
         :math:`f^*(g_f(v))` in a closed form that does not overflow (e.g. ``v - 1``
         for reverse KL, where the composition would take ``log(exp(-v))``).
+    perspective : callable or None
+        :math:`(p, q) \mapsto q f(p/q)` in a form that does not overflow where
+        :math:`f(p/q)` does (Pearson: :math:`(p-q)^2/q`); ``None`` where ``q * f(p/q)``
+        cannot overflow before the term itself does.
     """
 
     name: str
@@ -92,6 +96,7 @@ class FGenerator:
     conj: Callable
     act: Callable
     conj_act: Callable
+    perspective: Callable | None = None
 
     def __call__(self, t):
         return self.f(t)
@@ -224,6 +229,7 @@ _GENERATORS = {
     "pearson": FGenerator(
         "pearson", r"(t-1)^2", lambda t: (np.asarray(t, dtype=np.float64) - 1.0) ** 2, 1.0, math.inf,
         lambda t: 2.0 * (np.asarray(t, dtype=np.float64) - 1.0), _conj_pearson, _identity, _ca_pearson,
+        lambda p, q: (p - q) ** 2 / q,
     ),
     "hellinger": FGenerator(
         "hellinger", r"(\sqrt t-1)^2", lambda t: (np.sqrt(np.asarray(t, dtype=np.float64)) - 1.0) ** 2,
