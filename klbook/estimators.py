@@ -19,6 +19,7 @@ non-finite values raise ``ValueError`` naming the argument.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import NamedTuple
 
@@ -63,7 +64,8 @@ def _log_ratio(log_p, log_q, min_samples: int) -> np.ndarray:
         raise ValueError(f"log_p and log_q must have the same length, got {log_p.size} and {log_q.size}")
     if log_p.size < min_samples:
         raise ValueError(f"need at least {min_samples} samples, got {log_p.size}")
-    return log_q - log_p
+    with np.errstate(over="ignore"):  # a log ratio beyond the float range is +-inf
+        return log_q - log_p
 
 
 def _k3(log_r: np.ndarray) -> np.ndarray:
@@ -74,8 +76,8 @@ def _k3(log_r: np.ndarray) -> np.ndarray:
     # u^2/2 + u^3/6 + ... + u^7/5040: truncation error < 1e-13 relative at the cut-off
     out[small] = u * u * (1 / 2 + u * (1 / 6 + u * (1 / 24 + u * (1 / 120 + u * (1 / 720 + u / 5040)))))
     big = log_r[~small]
-    with np.errstate(over="ignore"):
-        out[~small] = np.expm1(big) - big
+    with np.errstate(over="ignore", invalid="ignore"):
+        out[~small] = np.where(big == np.inf, np.inf, np.expm1(big) - big)  # e^r - 1 - r -> inf
     return out
 
 
@@ -134,7 +136,8 @@ def kl_per_sample(log_p, log_q, *, estimator: str = "k3") -> np.ndarray:
     if estimator == "k1":
         return -log_r
     if estimator == "k2":
-        return 0.5 * log_r**2
+        with np.errstate(over="ignore"):
+            return 0.5 * log_r**2
     return _k3(log_r)
 
 
@@ -171,7 +174,22 @@ def kl_monte_carlo(log_p, log_q, *, estimator: str = "k3") -> MonteCarloEstimate
     _log_ratio(log_p, log_q, min_samples=2)
     values = kl_per_sample(log_p, log_q, estimator=estimator)
     n = values.size
-    return MonteCarloEstimate(float(values.mean()), float(values.std(ddof=1) / np.sqrt(n)), n)
+    if np.isfinite(values).all():
+        with np.errstate(over="ignore"):
+            mean, std = values.mean(), values.std(ddof=1)
+        if np.isfinite(mean) and np.isfinite(std):
+            return MonteCarloEstimate(float(mean), float(std / np.sqrt(n)), n)
+    # values (or their sum or spread) beyond the float range: scale by the largest first
+    top, bottom = values.max(), values.min()
+    if top == np.inf and bottom == -np.inf:
+        raise ValueError("log_p - log_q spans beyond the float range in both directions; the k1 mean is undefined")
+    if np.isinf(top) or np.isinf(bottom):  # an infinite estimate has an infinite standard error
+        return MonteCarloEstimate(float(top if np.isinf(top) else bottom), math.inf, n)
+    peak = max(abs(top), abs(bottom))
+    with np.errstate(over="ignore"):
+        mean = peak * np.mean(values / peak)
+        stderr = peak * (np.std(values / peak, ddof=1) / np.sqrt(n))
+    return MonteCarloEstimate(float(mean), float(stderr), n)
 
 
 def _pair(x, y, min_x: int, min_y: int):
@@ -254,7 +272,11 @@ def histogram_kl_divergence(x, y, *, bins: int = 10, range=None, pseudocount: fl
         if (hi <= lo).any():
             raise ValueError("range must have lo < hi in every dimension")
     # an all-equal coordinate: widen it so the cells have positive width
-    hi = np.where(hi > lo, hi, lo + 1.0)
+    hi = np.where(hi > lo, hi, np.where(lo + 1.0 > lo, lo + 1.0, lo + np.abs(lo) * 1e-9))
+    with np.errstate(over="ignore"):
+        wide = ~np.isfinite(hi - lo)
+    if wide.any():  # a range wider than the float range: bin x / 2 (the counts are the same)
+        lo, hi, x, y = 0.5 * lo, 0.5 * hi, 0.5 * x, 0.5 * y
     edges = [np.linspace(lo[j], hi[j], bins + 1) for j in np.arange(d)]
     counts = []
     for s in (x, y):
@@ -320,6 +342,11 @@ def knn_kl_divergence(x, y, *, k: int = 1) -> float:
     """
     k = integer(k, "k", minimum=1)
     x, y = _pair(x, y, k + 1, k)
+    # The estimate is invariant under x, y -> x / s, y / s. Data far from unit scale is divided
+    # by its largest magnitude, so that no squared distance overflows (1e200) or underflows (1e-200).
+    peak = max(np.abs(x).max(), np.abs(y).max())
+    if peak > 1e100 or 0 < peak < 1e-100:
+        x, y = x / peak, y / peak
     n, d = x.shape
     m = y.shape[0]
     # the query point itself is at distance 0 among its own sample: ask for k + 1 neighbours
