@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from ._validation import as_distribution, as_float_array, check_finite
+from ._validation import as_distribution, as_float_array, check_finite, check_tensor, real
 from .divergences import mutual_information
 
 __all__ = [
@@ -489,8 +489,7 @@ def _split_clusters(res: IBResult, perturb: float, rng: np.random.Generator) -> 
 def _check_scores(scores):
     import torch
 
-    if not isinstance(scores, torch.Tensor):
-        raise TypeError(f"scores must be a torch.Tensor, got {type(scores).__name__}")
+    check_tensor(scores, "scores", allow_empty=True)
     if scores.ndim != 2 or scores.shape[0] != scores.shape[1] or scores.shape[0] < 2:
         raise ValueError(
             f"scores must be a square (n, n) matrix with n >= 2, scores[i, j] = f(x_i, y_j); "
@@ -623,8 +622,11 @@ def mine_loss(scores, log_running_mean=None, *, momentum=0.01):
     (0.0, 0.0)
     """
     torch = _check_scores(scores)
-    if not (isinstance(momentum, numbers.Real) and 0 < momentum <= 1):
-        raise ValueError(f"momentum must lie in (0, 1], got {momentum!r}")
+    momentum = real(momentum, "momentum", low=0.0, high=1.0, low_open=True)
+    if log_running_mean is not None:
+        check_tensor(log_running_mean, "log_running_mean", allow_inf=False)
+        if log_running_mean.numel() != 1:
+            raise ValueError(f"log_running_mean must be a scalar tensor, got shape {tuple(log_running_mean.shape)}")
     n = scores.shape[0]
     mask = ~torch.eye(n, dtype=torch.bool, device=scores.device)
     joint = torch.diagonal(scores).mean()

@@ -33,7 +33,6 @@ All log-likelihoods are in **nats per image**. Everything runs on the device giv
 
 from __future__ import annotations
 
-import contextlib
 import math
 import numbers
 import time
@@ -43,25 +42,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validation import integer, real
-from .notebook import get_device, progress
+from ._validation import check_tensor, integer, real
+from .notebook import get_device, progress, torch_threads as _torch_threads
 
 
-@contextlib.contextmanager
-def _torch_threads(n):
-    """Run torch on ``n`` intra-op threads (``None``: leave the setting alone), then restore it.
-
-    The products in this module are small; on a CPU shared with other work, extra threads
-    mostly wait for each other (measured here: one linear layer 15x slower on 2 threads
-    than on 1 when both cores were busy).
-    """
-    old = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 __all__ = [
     "VAE",
@@ -142,8 +126,7 @@ def kl_to_standard_normal(mu, logvar):
     0.8069
     """
     for name, t in (("mu", mu), ("logvar", logvar)):
-        if not isinstance(t, torch.Tensor) or not t.dtype.is_floating_point:
-            raise TypeError(f"{name} must be a floating-point torch tensor, got {type(t).__name__}")
+        check_tensor(t, name)
     if mu.shape != logvar.shape:
         raise ValueError(f"mu and logvar must have the same shape, got {tuple(mu.shape)} and {tuple(logvar.shape)}")
     return 0.5 * (mu.square() + logvar.exp() - 1.0 - logvar)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
 from .._validation import integer, real
+from ..notebook import torch_threads
 
 
 def _int(x, name: str, *, minimum: int = 1) -> int:
@@ -30,15 +29,6 @@ def _as_numpy(x, name: str) -> np.ndarray:
     return arr
 
 
-
-@contextlib.contextmanager
 def _one_thread():
     """Small networks: one torch thread is faster and makes the float sums repeatable."""
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(n)
+    return torch_threads(1)
