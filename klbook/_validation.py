@@ -239,3 +239,28 @@ def check_tensor(x, name: str, *, allow_inf: bool = False, allow_empty: bool = F
     if not allow_inf and x.isinf().any():
         raise ValueError(f"{name} contains infinite values")
     return x
+
+
+def check_logits_tensor(t, name: str, *, min_classes: int = 1):
+    """Logits along the last axis of a floating tensor: no NaN, no +inf, not empty, and no row of
+    only ``-inf`` (a ``-inf`` logit is an impossible class; a row of them is no distribution)."""
+    check_tensor(t, name, allow_inf=True)
+    if t.ndim == 0 or t.shape[-1] < min_classes:
+        raise ValueError(f"{name} must have at least {min_classes} class(es) along its last axis, "
+                         f"got shape {tuple(t.shape)}")
+    if t.isposinf().any():
+        raise ValueError(f"{name} contains +inf; a logit must be finite or -inf (an impossible class)")
+    if t.isneginf().all(dim=-1).any():
+        raise ValueError(f"{name} has a row of only -inf: no class is possible")
+    return t
+
+
+def binary_flags(x, name: str) -> np.ndarray:
+    """A boolean array from booleans or the numbers 0 and 1 (nothing else: not 0.5, NaN or 'no')."""
+    arr = _as_real_array(x, name)
+    if arr.dtype == np.bool_:
+        return arr
+    if not np.isin(arr, (0, 1)).all():
+        bad = arr[~np.isin(arr, (0, 1))].flat[0]
+        raise ValueError(f"{name} must hold booleans (or 0 and 1), got {bad!r}")
+    return arr.astype(bool)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import _normalize_axis, as_distribution, as_float_array, check_tensor, integer, real
+from ._validation import _normalize_axis, as_distribution, as_float_array, check_logits_tensor, check_tensor, integer, real
 
 __all__ = [
     "logsumexp",
@@ -371,15 +371,9 @@ def _temperature(temperature) -> float:
 
 def _logit_pair(student_logits, teacher_logits):
     for name, t in (("student_logits", student_logits), ("teacher_logits", teacher_logits)):
-        check_tensor(t, name, allow_inf=True, allow_empty=True)
+        check_logits_tensor(t, name, min_classes=2)
         if t.ndim != 2:
             raise ValueError(f"{name} must be 2-D (batch, n_classes), got shape {tuple(t.shape)}")
-        if t.shape[0] == 0 or t.shape[1] < 2:
-            raise ValueError(f"{name} needs at least one row and two classes, got shape {tuple(t.shape)}")
-        if t.isposinf().any():
-            raise ValueError(f"{name} contains +inf; a logit must be finite or -inf (an impossible class)")
-        if t.isneginf().all(dim=-1).any():
-            raise ValueError(f"{name} has a row of only -inf: no class is possible")
     if student_logits.shape != teacher_logits.shape:
         raise ValueError(
             f"student_logits {tuple(student_logits.shape)} and teacher_logits "

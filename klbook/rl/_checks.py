@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import integer, real
+from .._validation import finite, integer, real
 from ..notebook import torch_threads
 
 
@@ -23,10 +23,7 @@ def _as_numpy(x, name: str) -> np.ndarray:
             x = x.detach().cpu().double().numpy()
     except ImportError:  # pragma: no cover - torch is a dependency of this module's users
         pass
-    arr = np.asarray(x, dtype=np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return arr
+    return finite(x, name)
 
 
 def _one_thread():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import binary_flags, finite
 from ._checks import _real
 
 __all__ = ["compute_gae"]
@@ -69,12 +70,9 @@ def compute_gae(rewards, values, next_values, terminated, truncated, *, gamma=0.
     lam = _real(lam, "lam", low=0.0, high=1.0)
     arrays = {}
     for name, x in (("rewards", rewards), ("values", values), ("next_values", next_values)):
-        arr = np.asarray(x, dtype=np.float64)
-        if not np.isfinite(arr).all():
-            raise ValueError(f"{name} contains NaN or infinite values")
-        arrays[name] = arr
+        arrays[name] = finite(x, name)
     for name, x in (("terminated", terminated), ("truncated", truncated)):
-        arrays[name] = np.asarray(x).astype(bool)
+        arrays[name] = binary_flags(x, name)
     shape = arrays["rewards"].shape
     if len(shape) not in (1, 2) or shape[0] == 0:
         raise ValueError(f"rewards must have shape (T,) or (T, n_envs) with T >= 1, got {shape}")

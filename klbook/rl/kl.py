@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..estimators import kl_per_sample
+from .._validation import check_logits_tensor
 from ._checks import _as_numpy
 
 __all__ = ["categorical_kl", "kl_estimators"]
@@ -49,12 +50,16 @@ def categorical_kl(logits_p, logits_q):
     import torch
 
     for name, x in (("logits_p", logits_p), ("logits_q", logits_q)):
-        if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-            raise TypeError(f"{name} must be a floating-point torch.Tensor, got {type(x).__name__}")
+        check_logits_tensor(x, name)
     if logits_p.shape[-1] != logits_q.shape[-1]:
         raise ValueError(
             f"logits_p and logits_q have {logits_p.shape[-1]} and {logits_q.shape[-1]} actions"
         )
+    try:
+        torch.broadcast_shapes(logits_p.shape[:-1], logits_q.shape[:-1])
+    except RuntimeError:
+        raise ValueError(f"the batch shapes of logits_p {tuple(logits_p.shape[:-1])} and logits_q "
+                         f"{tuple(logits_q.shape[:-1])} do not broadcast") from None
     logp = torch.log_softmax(logits_p, dim=-1)
     logq = torch.log_softmax(logits_q, dim=-1)
     p = logp.exp()
@@ -102,5 +107,6 @@ def kl_estimators(logp_old, logp_new):
         raise ValueError(f"logp_old {old.shape} and logp_new {new.shape} must have the same shape")
     if old.size == 0:
         raise ValueError("logp_old is empty")
+    old, new = old.ravel(), new.ravel()
     # The per-sample estimators live in klbook.estimators (chapter 8); here P = old, Q = new.
     return {k: float(np.mean(kl_per_sample(old, new, estimator=k))) for k in ("k1", "k2", "k3")}

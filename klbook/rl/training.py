@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._validation import as_float_array, finite
 from ._checks import _int, _real
 from .kl import categorical_kl, kl_estimators
 from .rollout import Rollout, RolloutCollector, _get_actor_critic
@@ -73,7 +74,10 @@ class TrainingHistory:
         return (c[idx] - c[lo]) / (idx - lo)
 
     def final_mean(self, window: int = SOLVE_WINDOW) -> float:
-        """Mean return of the last ``window`` training episodes."""
+        """Mean return of the last ``window`` training episodes (all of them if fewer finished)."""
+        window = _int(window, "window")
+        if len(self.episode_returns) == 0:
+            raise ValueError("no training episode finished: there is no return to average")
         return float(np.mean(self.episode_returns[-window:]))
 
 
@@ -91,8 +95,10 @@ def steps_to_solve(episode_returns, episode_end_steps, *, threshold: float = SOL
     """
     window = _int(window, "window")
     threshold = _real(threshold, "threshold")
-    r = np.asarray(episode_returns, dtype=np.float64)
-    s = np.asarray(episode_end_steps)
+    r = finite(episode_returns, "episode_returns")
+    s = as_float_array(episode_end_steps, "episode_end_steps")
+    if not np.isfinite(s).all() or (s != np.round(s)).any() or (s < 0).any():
+        raise ValueError("episode_end_steps must hold non-negative integer step counts")
     if r.shape != s.shape or r.ndim != 1:
         raise ValueError("episode_returns and episode_end_steps must be 1-D and of equal length")
     if len(r) < window:
