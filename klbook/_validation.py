@@ -219,7 +219,7 @@ def samples(x, name: str, min_samples: int = 1) -> np.ndarray:
 
 def is_tensor(x) -> bool:
     """Whether ``x`` is a ``torch.Tensor`` (without importing torch)."""
-    return type(x).__module__.startswith("torch") and hasattr(x, "detach")
+    return type(x).__module__.startswith("torch")
 
 
 def check_tensor(x, name: str, *, allow_inf: bool = False, allow_empty: bool = False):
@@ -264,3 +264,17 @@ def binary_flags(x, name: str) -> np.ndarray:
         bad = arr[~np.isin(arr, (0, 1))].flat[0]
         raise ValueError(f"{name} must hold booleans (or 0 and 1), got {bad!r}")
     return arr.astype(bool)
+
+
+def generator(rng, name: str = "rng") -> np.random.Generator:
+    """A ``numpy.random.Generator``, or a non-negative integer seed for one."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(integer(rng, name, minimum=0))
+
+
+def finite_vector(x, name: str):
+    """A finite array or floating tensor (returned as it is); ``ValueError`` naming ``name`` otherwise."""
+    if is_tensor(x):
+        return check_tensor(x, name, allow_empty=True)
+    return finite(x, name)

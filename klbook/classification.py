@@ -521,7 +521,7 @@ def make_mlp(sizes, *, seed=0, device=None):
                 layers.append(nn.ReLU())
             layers.append(nn.Linear(a, b))
         model = nn.Sequential(*layers)
-    return model.to(device if device is not None else get_device())
+    return model.to(get_device(device))
 
 
 @dataclass

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from ._validation import as_distribution, as_float_array, check_finite, check_tensor, real
+from ._validation import as_distribution, as_float_array, check_finite, check_tensor, generator, real
 from .divergences import mutual_information
 
 __all__ = [
@@ -341,7 +341,7 @@ def information_bottleneck(
     neg_h_yx = -special.entr(p_y_given_x).sum(axis=1)
     p_y = table.sum(axis=0)
     if init is None:
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng() if seed is None else generator(seed, "seed")
         q0 = rng.dirichlet(np.ones(n_t), size=n_x)
     else:
         q0 = as_float_array(init, "init")
@@ -435,7 +435,7 @@ def information_curve(p_xy, betas, n_clusters, *, perturb=1e-2, seed=0, **kwargs
         raise ValueError("betas must be strictly increasing (annealing follows beta upwards)")
     if not (isinstance(perturb, numbers.Real) and perturb >= 0):
         raise ValueError(f"perturb must be a non-negative number, got {perturb!r}")
-    rng = np.random.default_rng(seed)
+    rng = generator(seed, "seed")
     results = []
     init = None
     for beta in b:

@@ -224,19 +224,21 @@ def bernoulli_log_likelihood(x, weights, means):
     return logsumexp(_component_log_likelihood(x, means) + log_w, axis=1)
 
 
-def _check_params(weights: np.ndarray, means: np.ndarray, n_features: int) -> None:
+def _check_params(weights: np.ndarray, means: np.ndarray, n_features: int, means_name: str = "means") -> None:
     if weights.ndim != 1 or weights.size == 0:
         raise ValueError(f"weights must be a non-empty 1-D array, got shape {weights.shape}")
     check_finite(weights, "weights")
     if (weights < 0).any() or abs(weights.sum() - 1.0) > 1e-6:
         raise ValueError("weights must be non-negative and sum to 1")
+    if means.ndim == 2 and means.shape[0] == weights.size and means.shape[1] != n_features:
+        raise ValueError(f"x has {n_features} features but {means_name} has {means.shape[1]}")
     if means.shape != (weights.size, n_features):
         raise ValueError(
-            f"means must have shape (K, D) = ({weights.size}, {n_features}), got {means.shape}"
+            f"{means_name} must have shape (K, D) = ({weights.size}, {n_features}), got {means.shape}"
         )
-    check_finite(means, "means")
+    check_finite(means, means_name)
     if (means < 0).any() or (means > 1).any():
-        raise ValueError("means must lie in [0, 1]")
+        raise ValueError(f"{means_name} must lie in [0, 1]")
 
 
 @dataclass(frozen=True)
@@ -443,7 +445,7 @@ def fit_bernoulli_mixture(
     smoothing = float(smoothing)
     if init_means is not None:
         init_means = as_float_array(init_means, "init_means")
-        _check_params(np.full(n_components, 1.0 / n_components), init_means, d)
+        _check_params(np.full(n_components, 1.0 / n_components), init_means, d, "init_means")
         if n_init != 1:
             raise ValueError("n_init must be 1 when init_means is given")
         starts = [init_means.copy()]

@@ -105,6 +105,9 @@ def get_device(prefer: str | None = None):
 
     if isinstance(prefer, torch.device):
         return prefer
+    if isinstance(prefer, int) and not isinstance(prefer, bool):
+        raise TypeError(f"prefer must be a device name (str), a torch.device or None, got int {prefer}; "
+                        f"for a GPU index write 'cuda:{prefer}'")
     if prefer is not None and not isinstance(prefer, str):
         raise TypeError(f"prefer must be a device name (str), a torch.device or None, got {type(prefer).__name__}")
     source = "prefer" if prefer else "KLBOOK_DEVICE"

@@ -190,13 +190,12 @@ class VAE(nn.Module):
         self.n_latent = integer(n_latent, "n_latent", minimum=1)
         self.n_hidden = integer(n_hidden, "n_hidden", minimum=1)
         self.n_models = integer(n_models, "n_models", minimum=1)
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        seed = integer(seed, "seed", minimum=0)
         g = torch.Generator().manual_seed(int(seed))
         M, P, D, H = self.n_models, self.n_pixels, self.n_latent, self.n_hidden
         self.enc = nn.ModuleList([_StackedLinear(M, P, H, g), _StackedLinear(M, H, H, g), _StackedLinear(M, H, 2 * D, g)])
         self.dec = nn.ModuleList([_StackedLinear(M, D, H, g), _StackedLinear(M, H, H, g), _StackedLinear(M, H, P, g)])
-        self.to(get_device() if device is None else torch.device(device))
+        self.to(get_device(device))
 
     @property
     def device(self) -> torch.device:
@@ -493,7 +492,7 @@ def train_vae(
     >>> len(fit.models), fit.train_kl.shape
     (2, (3, 2))
     """
-    device = get_device() if device is None else torch.device(device)
+    device = get_device(device)
     betas = (beta,) if isinstance(beta, numbers.Real) else tuple(beta) if isinstance(beta, (list, tuple, np.ndarray)) else None
     if betas is None:
         raise TypeError(f"beta must be a number or a sequence of numbers, got {type(beta).__name__}")
@@ -506,10 +505,8 @@ def train_vae(
     batch_size = integer(batch_size, "batch_size", minimum=1)
     eval_every = integer(eval_every, "eval_every", minimum=1)
     lr = real(lr, "lr", low=0.0, low_open=True)
-    if isinstance(warmup, bool) or not isinstance(warmup, numbers.Real) or not 0 <= warmup <= 1:
-        raise ValueError(f"warmup must be a fraction in [0, 1], got {warmup!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    warmup = real(warmup, "warmup", low=0.0, high=1.0)
+    seed = integer(seed, "seed", minimum=0)
     if threads is not None:
         threads = integer(threads, "threads", minimum=1)
     if isinstance(x_train, torch.Tensor):

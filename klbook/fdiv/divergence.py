@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np
 
 from .._validation import as_distribution, as_float_array, check_tensor, pair_of_distributions
-from .generators import _asarray, _is_tensor, f_generator, FGenerator
+from .generators import _is_tensor, f_generator, FGenerator
 
 __all__ = ["f_divergence", "variational_bound", "fgan_objective"]
 
@@ -311,7 +311,8 @@ def fgan_objective(v_real, v_fake, f):
     gen, _ = _resolve(f)
     if gen is None:
         raise TypeError("fgan_objective needs a named generator")
-    v_real, v_fake = _asarray(v_real), _asarray(v_fake)
+    v_real = _critic_values(v_real, "v_real", allow_inf=False)
+    v_fake = _critic_values(v_fake, "v_fake", allow_inf=False)
     out = gen.activation(v_real).mean(-1) - gen.conjugate_of_activation(v_fake).mean(-1)
     if not _is_tensor(out):
         out = np.asarray(out)

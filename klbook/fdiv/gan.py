@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import samples as as_samples
+from .._validation import generator as as_generator, integer, real, samples as as_samples
 from .divergence import fgan_objective
 from .generators import f_generator
 
@@ -54,10 +54,9 @@ def ring_of_gaussians(n, rng, *, modes=8, radius=2.0, std=0.05):
     >>> x.shape, c.shape, round(float(np.hypot(*c[2])), 3)
     ((1000, 2), (8, 2), 2.0)
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    n = integer(n, "n", minimum=1)
     _check_ring(modes, radius, std)
-    rng = np.random.default_rng(rng)
+    rng = as_generator(rng, "rng")
     centres = _ring_centres(int(modes), float(radius))
     k = rng.integers(0, modes, size=n)
     return centres[k] + std * rng.standard_normal((n, 2)), centres
@@ -116,7 +115,7 @@ def mode_coverage(samples, centres, std, *, n_std=3.0, min_share=0.02):
     }
 
 
-@dataclass
+@dataclass(frozen=True)
 class FGANResult:
     """What :func:`train_fgan` returns.
 
@@ -218,22 +217,20 @@ def train_fgan(divergences=("kl", "reverse_kl", "js"), seeds=(0, 1, 2), *, steps
     if isinstance(divergences, str):
         divergences = (divergences,)
     divergences = tuple(divergences)
-    seeds = tuple(int(s) for s in seeds)
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"seeds must be a sequence of integers, got {type(seeds).__name__}")
+    seeds = tuple(integer(s, "seeds", minimum=0) for s in seeds)
     if not divergences or not seeds:
         raise ValueError("divergences and seeds must be non-empty")
     gens_f = [f_generator(d) for d in divergences]
-    if any(s < 0 for s in seeds):
-        raise ValueError(f"seeds must be non-negative, got {seeds}")
     for name, v in (("steps", steps), ("batch", batch), ("hidden", hidden), ("latent", latent),
                     ("n_samples", n_samples), ("log_every", log_every)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        integer(v, name, minimum=1)
     if generator not in ("mlp", "gaussian"):
         raise ValueError(f"generator must be 'mlp' or 'gaussian', got {generator!r}")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
+    lr = real(lr, "lr", low=0.0, low_open=True)
     _check_ring(modes, radius, std)
-    device = torch.device(device) if device is not None else get_device()
+    device = get_device(device)
     dtype = torch.float32
     runs = [(i, s) for i in range(len(divergences)) for s in seeds]
     n_runs = len(runs)

@@ -12,6 +12,8 @@ from typing import Callable
 import numpy as np
 from scipy import special
 
+from .._validation import as_float_array, check_tensor, is_tensor as _is_tensor
+
 __all__ = ["F_GENERATORS", "FGenerator", "f_generator"]
 
 
@@ -19,10 +21,6 @@ LOG2 = math.log(2.0)
 
 
 # --- array back end: the same formula for numpy arrays and torch tensors ----------------------
-
-
-def _is_tensor(x) -> bool:
-    return type(x).__module__.startswith("torch")
 
 
 class _Ops:
@@ -47,8 +45,15 @@ class _Ops:
             self.abs = np.abs
 
 
-def _asarray(x):
-    return x if _is_tensor(x) else np.asarray(x, dtype=np.float64)
+def _asarray(x, name: str = "x"):
+    """``x`` as a float64 array, or the tensor itself; real numbers only, no NaN (inf is allowed:
+    a critic value outside the domain of f* makes the conjugate inf)."""
+    if _is_tensor(x):
+        return check_tensor(x, name, allow_inf=True, allow_empty=True)
+    arr = as_float_array(x, name)
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN")
+    return arr
 
 
 # --- the named generators ---------------------------------------------------------------------
@@ -103,15 +108,15 @@ class FGenerator:
 
     def conjugate(self, u):
         r"""The convex conjugate :math:`f^*(u) = \sup_{t>0}\{ut - f(t)\}` (numpy or torch)."""
-        return self.conj(_asarray(u))
+        return self.conj(_asarray(u, "u"))
 
     def activation(self, v):
         r"""Map raw critic outputs :math:`v\in\mathbb R` into the domain of :math:`f^*`."""
-        return self.act(_asarray(v))
+        return self.act(_asarray(v, "v"))
 
     def conjugate_of_activation(self, v):
         r""":math:`f^*(g_f(v))` for raw critic outputs ``v``, computed stably (numpy or torch)."""
-        return self.conj_act(_asarray(v))
+        return self.conj_act(_asarray(v, "v"))
 
     def __repr__(self) -> str:
         return f"FGenerator({self.name!r}: f(t) = {self.formula})"

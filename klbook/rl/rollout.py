@@ -155,7 +155,7 @@ class RolloutCollector:
         self.n_envs = self.env.num_envs
         self.obs_dim = int(np.prod(self.env.single_observation_space.shape))
         self.n_actions = int(self.env.single_action_space.n)
-        self.device = get_device() if device is None else torch.device(device)
+        self.device = get_device(device)
         self.generator = torch.Generator().manual_seed(self.seed)
         obs, _ = self.env.reset(seed=self.seed)
         self._obs = obs.reshape(self.n_envs, -1).astype(np.float32)
@@ -255,9 +255,13 @@ def evaluate_policy(model, env_id: str = "CartPole-v1", *, n_episodes: int = 16,
 
     from ..notebook import get_device
 
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module returning (logits, value), got {type(model).__name__}")
     n_episodes = _int(n_episodes, "n_episodes")
     seed = _int(seed, "seed", minimum=0)
-    device = get_device() if device is None else torch.device(device)
+    if not isinstance(greedy, (bool, np.bool_)):
+        raise TypeError(f"greedy must be True or False, got {greedy!r}")
+    device = get_device(device)
     env = make_vector_env(env_id, n_episodes)
     gen = torch.Generator().manual_seed(seed)
     obs, _ = env.reset(seed=seed)

@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from .._validation import check_tensor, finite_vector
 from ._checks import _int, _one_thread, _real
 from .kl import categorical_kl
 from .training import TrainingHistory, _batch_kl_stats, _check_common, _history, _start_run
@@ -70,6 +71,7 @@ def conjugate_gradient(matvec: Callable, b, *, iters: int = 10, tol: float = 1e-
     tol = _real(tol, "tol", low=0.0)
     if getattr(b, "ndim", None) != 1:
         raise ValueError(f"b must be a 1-D vector, got shape {getattr(b, 'shape', None)}")
+    finite_vector(b, "b")
     x = b * 0
     r = b.clone() if hasattr(b, "clone") else b.copy()
     p = r.clone() if hasattr(r, "clone") else r.copy()
@@ -78,7 +80,11 @@ def conjugate_gradient(matvec: Callable, b, *, iters: int = 10, tol: float = 1e-
         if rr < tol:
             break
         ap = matvec(p)
+        if getattr(ap, "shape", None) != p.shape:
+            raise ValueError(f"matvec must return a vector of shape {tuple(p.shape)}, got {getattr(ap, 'shape', type(ap))}")
         pap = float((p * ap).sum())
+        if not math.isfinite(pap):
+            raise ValueError(f"matvec returned a non-finite product (p . Ap = {pap})")
         if pap <= 0:  # not positive definite along p (or p == 0): stop with what we have
             break
         alpha = rr / pap
@@ -154,6 +160,9 @@ def fisher_vector_product(logits_fn: Callable, params, v, *, damping: float = 0.
     import torch
 
     damping = _real(damping, "damping", low=0.0)
+    if not callable(logits_fn):
+        raise TypeError(f"logits_fn must be callable, got {type(logits_fn).__name__}")
+    check_tensor(v, "v")
     params = list(params)
     logits = logits_fn()
     kl = categorical_kl(logits.detach(), logits).mean()
@@ -243,6 +252,10 @@ def backtracking_line_search(surrogate: Callable, kl: Callable, params, full_ste
     max_backtracks = _int(max_backtracks, "max_backtracks", minimum=0)
     if getattr(params, "shape", None) != getattr(full_step, "shape", None):
         raise ValueError("params and full_step must have the same shape")
+    finite_vector(params, "params")
+    finite_vector(full_step, "full_step")
+    if expected_improvement is not None:
+        expected_improvement = _real(expected_improvement, "expected_improvement")
     base = float(surrogate(params))
     fraction = 1.0
     for k in range(max_backtracks + 1):
