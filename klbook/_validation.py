@@ -20,6 +20,10 @@ SUM_ATOL = 1e-6
 #: a float16 vector of a million entries must not pass with a sum of 3.
 SUM_ATOL_CAP = 1e-3
 
+#: The most entries an array built from a size argument may have (a typo like 10**12
+#: should be a ValueError naming the argument, not a MemoryError deep inside numpy).
+MAX_ENTRIES = 10**9
+
 #: A vector accepted within :func:`sum_tolerance` whose sum misses 1 by more than this is
 #: divided by its sum, so that every result is that of a true distribution; closer to 1,
 #: it is left untouched (the rescaling would only move the last bits).

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import _normalize_axis, as_distribution, as_float_array, check_logits_tensor, check_tensor, integer, real
+from ._validation import _normalize_axis, MAX_ENTRIES, as_distribution, as_float_array, check_logits_tensor, check_tensor, integer, real
 
 __all__ = [
     "logsumexp",
@@ -166,6 +166,8 @@ def _labels(y, n_classes) -> tuple[np.ndarray, int]:
         raise TypeError(f"n_classes must be an integer, got {type(n_classes).__name__}")
     if n_classes < 2:
         raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+    if n_classes > MAX_ENTRIES:
+        raise ValueError(f"n_classes = {n_classes} is too many classes for a table of targets")
     arr = np.asarray(y)
     if arr.size == 0:
         raise ValueError("y is empty")
@@ -312,10 +314,7 @@ def reliability_bins(probs, y, *, n_bins=15):
     >>> b.count, b.accuracy, b.confidence
     (array([0, 2]), array([nan, 0.5]), array([ nan, 0.75]))
     """
-    if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral):
-        raise TypeError(f"n_bins must be an integer, got {type(n_bins).__name__}")
-    if n_bins < 1:
-        raise ValueError(f"n_bins must be at least 1, got {n_bins}")
+    n_bins = integer(n_bins, "n_bins", minimum=1, maximum=10**6)
     p = as_distribution(probs, "probs")
     if p.ndim != 2:
         raise ValueError(f"probs must be 2-D (n, n_classes), got {p.ndim} dimension(s)")

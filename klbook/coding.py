@@ -88,7 +88,7 @@ def _check_code(code) -> list[str]:
     if len(code) == 0:
         raise ValueError("code must be a non-empty sequence of codewords")
     if any((not isinstance(w, str)) or w == "" or set(w) - {"0", "1"} for w in code):
-        raise ValueError("every codeword must be a non-empty string of '0' and '1'")
+        raise ValueError("code: every codeword must be a non-empty string of '0' and '1'")
     return list(code)
 
 
@@ -182,7 +182,7 @@ def block_distribution(p, n: int) -> np.ndarray:
     if p.size == 1:  # a one-symbol source has one block, whatever n
         return np.ones(1)
     if n > 22 or p.size**n > 2**22:
-        raise ValueError(f"{p.size}**{n} blocks is too many to tabulate")
+        raise ValueError(f"n = {n} blocks of {p.size} symbols (p) is too many to tabulate (at most 2**22 blocks)")
     out = np.ones(1)
     for _ in range(n):
         out = np.multiply.outer(out, p).ravel()

@@ -352,20 +352,16 @@ def knn_kl_divergence(x, y, *, k: int = 1) -> float:
     # the query point itself is at distance 0 among its own sample: ask for k + 1 neighbours
     rho = cKDTree(x).query(x, k=[k + 1])[0][:, 0]
     nu = cKDTree(y).query(x, k=[k])[0][:, 0]
-    if (rho == 0).any():
-        bad = int(np.count_nonzero(rho == 0))
-        raise ValueError(
-            f"x has repeated points: {bad} sample(s) of x have {k} exact duplicate(s) among the other "
-            f"x (k-th neighbour distance 0), so log(nu/rho) is infinite; the estimator needs "
-            f"continuous data without ties (try a larger k)"
-        )
-    if (nu == 0).any():
-        bad = int(np.count_nonzero(nu == 0))
-        raise ValueError(
-            f"y repeats points of x: {bad} sample(s) of x coincide with {k} or more samples of y "
-            f"(k-th neighbour distance 0), so log(nu/rho) is -infinite; the estimator needs "
-            f"continuous data without ties (try a larger k)"
-        )
+    for dist, what, sign in ((rho, f"x has repeated points: {{}} sample(s) of x have {k} exact duplicate(s) "
+                                    "among the other x", ""),
+                             (nu, f"y repeats points of x: {{}} sample(s) of x coincide with {k} or more "
+                                  "samples of y", "-")):
+        if (dist == 0).any():
+            raise ValueError(
+                what.format(int(np.count_nonzero(dist == 0)))
+                + f" (k-th neighbour distance 0), so log(nu/rho) is {sign}infinite; the estimator needs "
+                "continuous data without ties (try a larger k)"
+            )
     return float(d * np.mean(np.log(nu / rho)) + np.log(m / (n - 1)))
 
 

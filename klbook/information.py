@@ -213,6 +213,8 @@ def _check_n_clusters(n_clusters) -> int:
         raise TypeError(f"n_clusters must be an integer, got {type(n_clusters).__name__}")
     if n_clusters < 1:
         raise ValueError(f"n_clusters must be >= 1, got {n_clusters}")
+    if n_clusters > 10**6:
+        raise ValueError(f"n_clusters must be <= 10**6, got {n_clusters}")
     return int(n_clusters)
 
 
@@ -403,7 +405,7 @@ def information_curve(p_xy, betas, n_clusters, *, perturb=1e-2, seed=0, **kwargs
     n_clusters : int
         Cardinality of ``T``.
     perturb : float, default 1e-2
-        Size :math:`\epsilon` of the log-scale perturbation between steps.
+        Size :math:`\epsilon` of the log-scale perturbation between steps, in [0, 10].
     seed : int, default 0
         Seeds the first encoder and the perturbations.
     **kwargs
@@ -418,7 +420,7 @@ def information_curve(p_xy, betas, n_clusters, *, perturb=1e-2, seed=0, **kwargs
     Raises
     ------
     ValueError
-        If ``betas`` is empty, not 1-D, or not strictly increasing, or ``perturb < 0``.
+        If ``betas`` is empty, not 1-D, or not strictly increasing, or ``perturb`` is outside [0, 10].
 
     Examples
     --------
@@ -433,8 +435,7 @@ def information_curve(p_xy, betas, n_clusters, *, perturb=1e-2, seed=0, **kwargs
     check_finite(b, "betas")
     if (np.diff(b) <= 0).any():
         raise ValueError("betas must be strictly increasing (annealing follows beta upwards)")
-    if not (isinstance(perturb, numbers.Real) and perturb >= 0):
-        raise ValueError(f"perturb must be a non-negative number, got {perturb!r}")
+    perturb = real(perturb, "perturb", low=0.0, high=10.0)
     rng = generator(seed, "seed")
     results = []
     init = None

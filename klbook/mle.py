@@ -81,7 +81,7 @@ def kl_quad(logpdf_p, logpdf_q, *, lower=-np.inf, upper=np.inf, epsabs=1e-12, ep
         raise ValueError(f"lower must be smaller than upper, got lower={lower}, upper={upper}")
     epsabs = real(epsabs, "epsabs", low=0.0)
     epsrel = real(epsrel, "epsrel", low=0.0)
-    limit = integer(limit, "limit", minimum=1)
+    limit = integer(limit, "limit", minimum=1, maximum=2**31 - 1)
 
     def log_density(f, name, x):
         value = f(x)

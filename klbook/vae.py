@@ -187,8 +187,8 @@ class VAE(nn.Module):
     def __init__(self, n_pixels=64, n_latent=8, n_hidden=256, *, n_models=1, seed=0, device=None):
         super().__init__()
         self.n_pixels = integer(n_pixels, "n_pixels", minimum=1)
-        self.n_latent = integer(n_latent, "n_latent", minimum=1)
-        self.n_hidden = integer(n_hidden, "n_hidden", minimum=1)
+        self.n_latent = integer(n_latent, "n_latent", minimum=1, maximum=10**5)
+        self.n_hidden = integer(n_hidden, "n_hidden", minimum=1, maximum=10**5)
         self.n_models = integer(n_models, "n_models", minimum=1)
         seed = integer(seed, "seed", minimum=0)
         g = torch.Generator().manual_seed(int(seed))
@@ -357,7 +357,7 @@ def iwae_bound(model: VAE, x, k: int, *, generator=None, max_batch: int = 2**16,
     k = integer(k, "k", minimum=1)
     max_batch = integer(max_batch, "max_batch", minimum=1)
     if threads is not None:
-        threads = integer(threads, "threads", minimum=1)
+        threads = integer(threads, "threads", minimum=1, maximum=4096)
     x = _as_images(x, "x", model.n_pixels, model.device)
     with _torch_threads(threads):
         return _iwae(model, x, k, generator, max_batch)
@@ -508,7 +508,7 @@ def train_vae(
     warmup = real(warmup, "warmup", low=0.0, high=1.0)
     seed = integer(seed, "seed", minimum=0)
     if threads is not None:
-        threads = integer(threads, "threads", minimum=1)
+        threads = integer(threads, "threads", minimum=1, maximum=4096)
     if isinstance(x_train, torch.Tensor):
         n_pixels = x_train.shape[-1] if x_train.ndim == 2 else 0
     else:
@@ -548,9 +548,14 @@ def train_vae(
         log(0)
         for step in progress(range(1, steps + 1), desc="training VAE"):
             idx = torch.randint(0, xtr.shape[0], (batch_size,), generator=g_batch, device=device)
-            log_lik, kl = model._terms(xtr[idx], g_noise)
+            try:
+                log_lik, kl = model._terms(xtr[idx], g_noise)
+            except ValueError as exc:  # the encoder's output went non-finite
+                raise FloatingPointError(f"training diverged at step {step} ({exc}); lower lr") from None
             weight = min(1.0, step / n_warm) if n_warm > 0 else 1.0
             loss = -(log_lik - weight * beta_t * kl).mean(-1).sum()  # the models are independent
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"the training loss became {loss.item()} at step {step}; lower lr")
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -225,7 +225,7 @@ def fit_gaussian_vi(log_joint, dim, *, family="diag", steps=2000, n_samples=16, 
     lr = real(lr, "lr", low=0.0, low_open=True)
     seed = integer(seed, "seed", minimum=0)
     if threads is not None:
-        threads = integer(threads, "threads", minimum=1)
+        threads = integer(threads, "threads", minimum=1, maximum=4096)
     device = get_device(device)
     m0 = np.zeros(dim) if init_mean is None else finite(init_mean, "init_mean")
     if m0.shape != (dim,):

@@ -218,7 +218,7 @@ def test_calibration_rejects_bad_input():
         reliability_bins([[0.5, 0.6]], [0])
     with pytest.raises(ValueError, match="2 labels but probs has 1 rows"):
         reliability_bins([[0.5, 0.5]], [0, 1])
-    with pytest.raises(ValueError, match="n_bins must be at least 1"):
+    with pytest.raises(ValueError, match="n_bins must be >= 1"):
         reliability_bins([[0.5, 0.5]], [0], n_bins=0)
     with pytest.raises(ValueError, match="2-D"):
         reliability_bins([0.5, 0.5], [0])

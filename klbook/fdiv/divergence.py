@@ -185,8 +185,10 @@ def f_divergence(p, q, f, *, axis=-1, normalize=False, slope_at_infinity=None, c
 # --- the variational bound --------------------------------------------------------------------
 
 
-def _critic_values(t, name: str, *, allow_inf: bool):
+def _critic_values(t, name: str, *, allow_inf: bool, min_ndim: int = 0):
     """Critic values as a float array (or the tensor itself): non-empty, no NaN."""
+    if getattr(t, "ndim", np.ndim(t) if not isinstance(t, (str, bytes, dict)) else 1) < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} dimension(s) (critic values along the last axis)")
     if _is_tensor(t):
         return check_tensor(t, name, allow_inf=allow_inf)
     arr = as_float_array(t, name)
@@ -257,7 +259,8 @@ def variational_bound(t_p, t_q, f, *, weights_p=None, weights_q=None):
     t_p, t_q = _critic_values(t_p, "t_p", allow_inf=False), _critic_values(t_q, "t_q", allow_inf=True)
     weights_p = _weights(weights_p, "weights_p", t_p)
     weights_q = _weights(weights_q, "weights_q", t_q)
-    conj = gen.conjugate(t_q)
+    with np.errstate(over="ignore"):  # f*(t) beyond the float range: the bound is -inf
+        conj = gen.conjugate(t_q)
     if weights_p is None:
         e_p = t_p.mean(-1) if t_p.ndim else t_p
     else:
@@ -311,8 +314,8 @@ def fgan_objective(v_real, v_fake, f):
     gen, _ = _resolve(f)
     if gen is None:
         raise TypeError("fgan_objective needs a named generator")
-    v_real = _critic_values(v_real, "v_real", allow_inf=False)
-    v_fake = _critic_values(v_fake, "v_fake", allow_inf=False)
+    v_real = _critic_values(v_real, "v_real", allow_inf=False, min_ndim=1)
+    v_fake = _critic_values(v_fake, "v_fake", allow_inf=False, min_ndim=1)
     out = gen.activation(v_real).mean(-1) - gen.conjugate_of_activation(v_fake).mean(-1)
     if not _is_tensor(out):
         out = np.asarray(out)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import generator as as_generator, integer, real, samples as as_samples
+from .._validation import MAX_ENTRIES, generator as as_generator, integer, real, samples as as_samples
 from .divergence import fgan_objective
 from .generators import f_generator
 
@@ -21,8 +21,7 @@ def _ring_centres(modes: int, radius: float) -> np.ndarray:
 
 
 def _check_ring(modes, radius, std):
-    if isinstance(modes, bool) or not isinstance(modes, numbers.Integral) or modes < 1:
-        raise ValueError(f"modes must be a positive integer, got {modes!r}")
+    integer(modes, "modes", minimum=1, maximum=10**6)
     for name, v in (("radius", radius), ("std", std)):
         if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (v > 0 and math.isfinite(v)):
             raise ValueError(f"{name} must be a positive number, got {v!r}")
@@ -54,7 +53,7 @@ def ring_of_gaussians(n, rng, *, modes=8, radius=2.0, std=0.05):
     >>> x.shape, c.shape, round(float(np.hypot(*c[2])), 3)
     ((1000, 2), (8, 2), 2.0)
     """
-    n = integer(n, "n", minimum=1)
+    n = integer(n, "n", minimum=1, maximum=MAX_ENTRIES // 2)
     _check_ring(modes, radius, std)
     rng = as_generator(rng, "rng")
     centres = _ring_centres(int(modes), float(radius))
@@ -223,9 +222,9 @@ def train_fgan(divergences=("kl", "reverse_kl", "js"), seeds=(0, 1, 2), *, steps
     if not divergences or not seeds:
         raise ValueError("divergences and seeds must be non-empty")
     gens_f = [f_generator(d) for d in divergences]
-    for name, v in (("steps", steps), ("batch", batch), ("hidden", hidden), ("latent", latent),
-                    ("n_samples", n_samples), ("log_every", log_every)):
-        integer(v, name, minimum=1)
+    for name, v, most in (("steps", steps, None), ("batch", batch, 10**7), ("hidden", hidden, 10**4),
+                          ("latent", latent, 10**4), ("n_samples", n_samples, 10**7), ("log_every", log_every, None)):
+        integer(v, name, minimum=1, maximum=most)
     if generator not in ("mlp", "gaussian"):
         raise ValueError(f"generator must be 'mlp' or 'gaussian', got {generator!r}")
     lr = real(lr, "lr", low=0.0, low_open=True)

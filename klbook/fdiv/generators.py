@@ -284,4 +284,4 @@ def f_generator(name: str) -> FGenerator:
     try:
         return _GENERATORS[name.lower()]
     except KeyError:
-        raise ValueError(f"unknown f-divergence {name!r}; choose one of {', '.join(F_GENERATORS)}") from None
+        raise ValueError(f"name: unknown f-divergence {name!r}; choose one of {', '.join(F_GENERATORS)}") from None

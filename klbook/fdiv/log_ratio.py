@@ -3,14 +3,13 @@ r"""A logistic-regression classifier P-vs-Q as an estimator of the log density r
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
 
 from .._logistic import fit_logistic, LogisticModel
-from .._validation import samples
+from .._validation import real, samples
 
 __all__ = ["LogRatio", "fit_log_ratio"]
 
@@ -80,7 +79,6 @@ def fit_log_ratio(x_p, x_q, *, degree=2, l2=1e-6) -> LogRatio:
         raise ValueError(f"x_p and x_q have different dimensions: {x_p.shape[1]} vs {x_q.shape[1]}")
     if degree not in (1, 2) or isinstance(degree, bool):
         raise ValueError(f"degree must be 1 or 2, got {degree!r}")
-    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not l2 >= 0:
-        raise ValueError(f"l2 must be a non-negative number, got {l2!r}")
+    l2 = real(l2, "l2", low=0.0)
     model = fit_logistic(x_p, x_q, degree=int(degree), l2=float(l2))
     return LogRatio(model, math.log(len(x_p) / len(x_q)))

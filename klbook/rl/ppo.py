@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from ._checks import _int, _one_thread, _real
 from .kl import categorical_kl
 from .training import TrainingHistory, _batch_kl_stats, _check_common, _history, _start_run
@@ -80,6 +82,8 @@ def train_ppo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, objec
     """
     import torch
 
+    if not isinstance(anneal_lr, (bool, np.bool_)):
+        raise TypeError(f"anneal_lr must be True or False, got {anneal_lr!r}")
     total_steps, seed, n_envs, n_steps, gamma, lam = _check_common(
         env_id, total_steps, seed, n_envs, n_steps, gamma, lam)
     if objective not in ("clip", "kl_penalty"):

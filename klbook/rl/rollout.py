@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import integer
 from ._checks import _int, _one_thread, _real
 from .gae import compute_gae
 
@@ -49,7 +50,9 @@ def _actor_critic_class():
             super().__init__()
             obs_dim = _int(obs_dim, "obs_dim")
             n_actions = _int(n_actions, "n_actions", minimum=2)
-            hidden = tuple(_int(h, "hidden") for h in hidden)
+            if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__iter__"):
+                raise TypeError(f"hidden must be a sequence of layer widths, got {type(hidden).__name__}")
+            hidden = tuple(integer(h, "hidden", minimum=1, maximum=10**5) for h in hidden)
             self.actor = _mlp((obs_dim, *hidden, n_actions), out_gain=0.01)
             self.critic = _mlp((obs_dim, *hidden, 1), out_gain=1.0)
 
@@ -89,7 +92,7 @@ def make_vector_env(env_id: str, n_envs: int):
 
     if not isinstance(env_id, str):
         raise TypeError(f"env_id must be a string, got {type(env_id).__name__}")
-    n_envs = _int(n_envs, "n_envs")
+    n_envs = integer(n_envs, "n_envs", minimum=1, maximum=4096)
     env = gym.make_vec(env_id, num_envs=n_envs, vectorization_mode="sync",
                        vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP})
     if not isinstance(env.single_action_space, gym.spaces.Discrete):

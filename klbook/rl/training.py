@@ -142,9 +142,12 @@ def _start_run(env_id, total_steps, seed, n_envs, n_steps, gamma, lam, hidden, d
 def _check_common(env_id, total_steps, seed, n_envs, n_steps, gamma, lam):
     if not isinstance(env_id, str):
         raise TypeError(f"env_id must be a string, got {type(env_id).__name__}")
-    return (_int(total_steps, "total_steps"), _int(seed, "seed", minimum=0), _int(n_envs, "n_envs"),
-            _int(n_steps, "n_steps"), _real(gamma, "gamma", low=0.0, high=1.0),
-            _real(lam, "lam", low=0.0, high=1.0))
+    n_envs, n_steps = _int(n_envs, "n_envs"), _int(n_steps, "n_steps")
+    if n_envs > 4096 or n_envs * n_steps > 10**7:
+        raise ValueError(f"n_envs * n_steps = {n_envs} * {n_steps} transitions per batch is too many "
+                         f"(at most 4096 environments and 10**7 transitions)")
+    return (_int(total_steps, "total_steps"), _int(seed, "seed", minimum=0), n_envs, n_steps,
+            _real(gamma, "gamma", low=0.0, high=1.0), _real(lam, "lam", low=0.0, high=1.0))
 
 
 
