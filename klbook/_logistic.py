@@ -4,12 +4,13 @@ r"""The one logistic regression behind the classifier density-ratio estimators.
 (chapter 8) both learn :math:`\log p(x)/q(x)` as the logit of a classifier that tells
 samples of ``P`` (label 1) from samples of ``Q`` (label 0). They share this fit:
 
-1. the inputs are standardised (after dividing by their largest magnitude, so that data
-   at scale ``1e200`` or ``1e-200`` neither overflows nor underflows);
+1. each input column is divided by the power of two nearest its largest magnitude -- an
+   exact operation, so that data at scale ``1e200`` or ``1e-200`` neither overflows nor
+   underflows in step 2, and data at ordinary scales gives bit-identical results;
 2. the feature map is the inputs themselves (``degree=1``), or the inputs and all their
    pairwise products :math:`u_j u_l, j \le l` (``degree=2``), the order of
    :class:`sklearn.preprocessing.PolynomialFeatures` without the bias column;
-3. the features are standardised again, and
+3. the features are standardised, and
    :math:`\frac1n\sum_i \log(1 + e^{-s_i (w^\top z_i + b)}) + \frac{l_2}{2}\|w\|^2`
    (:math:`s_i = \pm1`; the bias is not penalised) is minimised by damped Newton steps.
 
@@ -35,13 +36,9 @@ def polynomial_features(u: np.ndarray, degree: int) -> np.ndarray:
     return np.concatenate([u, (u[:, :, None] * u[:, None, :])[:, iu[0], iu[1]]], axis=1)
 
 
-def _standardiser(x: np.ndarray):
-    """``(peak, mean, scale)`` with ``(x / peak - mean) / scale`` of unit variance per column."""
-    peak = np.abs(x).max(axis=0)
-    peak = np.where(peak > 0, peak, 1.0)
-    y = x / peak
-    mean, scale = y.mean(axis=0), y.std(axis=0)
-    return peak, mean, np.where(scale > 0, scale, 1.0)
+def _power_of_two_scale(x: np.ndarray) -> np.ndarray:
+    """Per column, the exponent ``k`` with ``max |x| / 2**k`` in [0.5, 1) (0 for an all-zero column)."""
+    return np.frexp(np.abs(x).max(axis=0))[1]
 
 
 @dataclass(frozen=True)
@@ -49,9 +46,7 @@ class LogisticModel:
     """A fitted logistic regression: calling it on ``x`` of shape ``(n, d)`` returns the logits."""
 
     degree: int
-    peak: np.ndarray
-    mean: np.ndarray
-    scale: np.ndarray
+    exponent: np.ndarray
     feature_mean: np.ndarray
     feature_scale: np.ndarray
     weights: np.ndarray
@@ -59,7 +54,7 @@ class LogisticModel:
 
     def features(self, x: np.ndarray) -> np.ndarray:
         """The standardised features the weights act on."""
-        phi = polynomial_features((x / self.peak - self.mean) / self.scale, self.degree)
+        phi = polynomial_features(np.ldexp(x, -self.exponent), self.degree)
         return (phi - self.feature_mean) / self.feature_scale
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -76,8 +71,8 @@ def fit_logistic(x_pos: np.ndarray, x_neg: np.ndarray, *, degree: int, l2: float
     """
     x = np.concatenate([x_pos, x_neg])
     labels = np.concatenate([np.ones(len(x_pos)), np.zeros(len(x_neg))])
-    peak, mean, scale = _standardiser(x)
-    phi = polynomial_features((x / peak - mean) / scale, degree)
+    exponent = _power_of_two_scale(x)
+    phi = polynomial_features(np.ldexp(x, -exponent), degree)
     f_mean, f_scale = phi.mean(axis=0), phi.std(axis=0)
     f_scale = np.where(f_scale > 0, f_scale, 1.0)
     z = np.column_stack([(phi - f_mean) / f_scale, np.ones(len(phi))])
@@ -111,4 +106,4 @@ def fit_logistic(x_pos: np.ndarray, x_neg: np.ndarray, *, degree: int, l2: float
             break
     if not np.all(np.isfinite(theta)):  # pragma: no cover - the line search keeps theta finite
         raise ValueError("the logistic regression did not converge")
-    return LogisticModel(int(degree), peak, mean, scale, f_mean, f_scale, theta[:-1], float(theta[-1]))
+    return LogisticModel(int(degree), exponent, f_mean, f_scale, theta[:-1], float(theta[-1]))

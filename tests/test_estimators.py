@@ -288,7 +288,7 @@ def test_classifier_rejects_bad_input(kwargs, error, message):
 def test_the_shared_logistic_regression_matches_scikit_learn():
     # the one hand-written Newton solver behind classifier_kl_divergence and fit_log_ratio,
     # against sklearn's lbfgs on the same objective and features: mean log-loss + l2/2 |w|^2
-    # on standardised polynomial features of the standardised inputs, i.e. C = 1 / (n * l2)
+    # on standardised polynomial features of the inputs, i.e. C = 1 / (n * l2)
     # in scikit-learn's parametrisation (intercept not penalised)
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -302,6 +302,16 @@ def test_the_shared_logistic_regression_matches_scikit_learn():
         ours = fit_logistic(x_pos * scale, x_neg * scale, degree=degree, l2=l2)
         x = np.concatenate([x_pos, x_neg])
         labels = np.concatenate([np.ones(300), np.zeros(200)])
-        sk = make_pipeline(StandardScaler(), PolynomialFeatures(degree, include_bias=False), StandardScaler(),
+        sk = make_pipeline(PolynomialFeatures(degree, include_bias=False), StandardScaler(),
                            LogisticRegression(C=1 / (len(x) * l2), tol=1e-12, max_iter=10_000)).fit(x, labels)
         np.testing.assert_allclose(ours(x * scale), sk.decision_function(x), atol=1e-5)
+
+def test_classifier_estimate_is_bit_identical_at_any_power_of_two_scale():
+    # the shared fit divides each column by a power of two (exact), so rescaling the data by
+    # one changes nothing, and extreme scales neither overflow nor underflow
+    rng = np.random.default_rng(11)
+    x, y = rng.normal(0.0, 1.0, (200, 2)), rng.normal(0.5, 1.2, (200, 2))
+    reference = kb.classifier_kl_divergence(x, y)
+    for k in (-600, -40, 7, 600):
+        assert kb.classifier_kl_divergence(np.ldexp(x, k), np.ldexp(y, k)) == reference
+    assert kb.classifier_kl_divergence(x * 1e200, y * 1e200) == pytest.approx(reference, rel=1e-9)

@@ -28,8 +28,8 @@ class LogRatio:
 
     def __call__(self, x) -> np.ndarray:
         x = samples(x, "x", 1)
-        if x.shape[1] != self.model.mean.size:
-            raise ValueError(f"x has {x.shape[1]} features, the classifier was fitted on {self.model.mean.size}")
+        if x.shape[1] != self.model.exponent.size:
+            raise ValueError(f"x has {x.shape[1]} features, the classifier was fitted on {self.model.exponent.size}")
         return self.model(x) - self.log_prior_ratio
 
     def discriminator(self, x) -> np.ndarray:
@@ -50,7 +50,7 @@ def fit_log_ratio(x_p, x_q, *, degree=2, l2=1e-6) -> LogRatio:
     x_p, x_q : array_like, shape (n, d) or (n,)
         Samples of :math:`P` and of :math:`Q`.
     degree : {1, 2}, default 2
-        Linear or quadratic features (of the standardised inputs).
+        Linear or quadratic features of the inputs (then standardised).
     l2 : float, default 1e-6
         Ridge penalty per sample on the standardised feature weights (keeps separable data
         finite). The fit (damped Newton on standardised features) is the one
