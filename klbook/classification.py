@@ -403,6 +403,15 @@ def soft_target_kl(student_logits, teacher_logits, *, temperature=1.0):
         A scalar: the KL in nats averaged over the batch (``F.kl_div`` with
         ``reduction="batchmean"`` and the arguments in the right order).
 
+    Raises
+    ------
+    ValueError
+        If a logit tensor is not 2-D with at least one row and two classes, holds NaN or
+        ``+inf`` or a row of only ``-inf``, or the shapes differ; if ``temperature`` is not
+        positive and finite.
+    TypeError
+        If a logit argument is not a floating-point tensor, or ``temperature`` not a number.
+
     Examples
     --------
     >>> import torch
@@ -438,6 +447,15 @@ def distillation_loss(student_logits, teacher_logits, y, *, temperature, alpha):
     torch.Tensor
         A scalar loss in nats. The factor :math:`T^2` keeps the soft term's
         gradient on the same scale as the hard term's whatever the temperature.
+
+    Raises
+    ------
+    ValueError
+        As :func:`soft_target_kl`; if ``y`` is not an int64 tensor of one label per row
+        with labels in ``0..n_classes - 1`` (torch's ``ignore_index`` -100 included, which
+        would average over nothing), or ``alpha`` lies outside [0, 1].
+    TypeError
+        As :func:`soft_target_kl`, or if ``alpha`` is not a number.
 
     Examples
     --------

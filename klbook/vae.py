@@ -115,7 +115,7 @@ def kl_to_standard_normal(mu, logvar):
     TypeError
         If an argument is not a floating-point tensor.
     ValueError
-        If the shapes differ.
+        If an argument is empty or holds NaN/inf, or the shapes differ.
 
     Examples
     --------

@@ -37,7 +37,8 @@ def categorical_kl(logits_p, logits_q):
     TypeError
         If an argument is not a floating-point tensor.
     ValueError
-        If the numbers of actions differ.
+        If an argument is empty, holds NaN or ``+inf``, or has a row of only ``-inf``; if
+        the numbers of actions differ or the batch shapes do not broadcast.
 
     Examples
     --------
