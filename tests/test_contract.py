@@ -814,6 +814,19 @@ VALID = [
     ("mutual_information stacked", lambda: float(kb.mutual_information(np.stack([PXY, PXY]))[1]),
      kb.mutual_information(PXY), 0.0),
     ("one_hot float labels", lambda: float(kb.one_hot([2.0], 3)[0, 2]), 1.0, 0.0),
+    ("kl_mvn covariances 1e-300 vs 1e300", lambda: kb.kl_mvn([0.0], [[1e-300]], [0.0], [[1e300]]),
+     0.5 * (-1.0 + 600 * math.log(10)), 1e-12),
+    ("steps_to_solve huge returns", lambda: kb.steps_to_solve(np.full(20, 1e308), np.arange(20)), 19, 0.0),
+    ("compute_gae huge rewards", lambda: float(kb.compute_gae([1e308, 1e308], [0.0, 0.0], [0.0, 0.0], [False, False],
+                                                              [False, False], gamma=1.0, lam=1.0)[0][1]), 1e308, 0.0),
+    ("fgan_objective huge critic", lambda: kb.fgan_objective([1e308], [1e308], "kl"), -INF, 0.0),
+    ("variational_bound zero weight outside dom f*", lambda: kb.variational_bound(
+        [-1.0, 1.0], [-1.0, 5.0], "reverse_kl", weights_p=P2, weights_q=[1.0, 0.0]), 1.0, 1e-15),
+    ("histogram range 1e308", lambda: kb.histogram_kl_divergence(np.array([-1.0, 0, 1]) * 1e308,
+                                                                 np.array([-1.0, 0.5, 1]) * 1e308, bins=2), 0.0, 0.0),
+    ("gaussian_mutual_information rho=1", lambda: kb.gaussian_mutual_information(1.0), INF, 0.0),
+    ("information_bottleneck huge beta", lambda: kb.information_bottleneck(PXY, 1e300, 2, seed=0).i_ty,
+     kb.mutual_information(PXY), 1e-9),
 ]
 
 

@@ -108,15 +108,18 @@ class FGenerator:
 
     def conjugate(self, u):
         r"""The convex conjugate :math:`f^*(u) = \sup_{t>0}\{ut - f(t)\}` (numpy or torch)."""
-        return self.conj(_asarray(u, "u"))
+        with np.errstate(over="ignore"):  # f*(u) beyond the float range is inf
+            return self.conj(_asarray(u, "u"))
 
     def activation(self, v):
         r"""Map raw critic outputs :math:`v\in\mathbb R` into the domain of :math:`f^*`."""
-        return self.act(_asarray(v, "v"))
+        with np.errstate(over="ignore", under="ignore"):
+            return self.act(_asarray(v, "v"))
 
     def conjugate_of_activation(self, v):
         r""":math:`f^*(g_f(v))` for raw critic outputs ``v``, computed stably (numpy or torch)."""
-        return self.conj_act(_asarray(v, "v"))
+        with np.errstate(over="ignore", under="ignore"):
+            return self.conj_act(_asarray(v, "v"))
 
     def __repr__(self) -> str:
         return f"FGenerator({self.name!r}: f(t) = {self.formula})"

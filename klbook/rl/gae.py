@@ -82,10 +82,15 @@ def compute_gae(rewards, values, next_values, terminated, truncated, *, gamma=0.
     r, v, nv = arrays["rewards"], arrays["values"], arrays["next_values"]
     term = arrays["terminated"]
     done = term | arrays["truncated"]
+    with np.errstate(over="ignore"):  # returns beyond the float range: +-inf
+        return _gae(r, v, nv, term, done, gamma, lam)
+
+
+def _gae(r, v, nv, term, done, gamma, lam):
     deltas = r + gamma * np.where(term, 0.0, nv) - v
     adv = np.zeros_like(deltas)
     last = np.zeros_like(deltas[0])
-    for t in range(shape[0] - 1, -1, -1):
+    for t in range(len(deltas) - 1, -1, -1):
         last = deltas[t] + gamma * lam * np.where(done[t], 0.0, last)
         adv[t] = last
     return adv, adv + v

@@ -67,11 +67,7 @@ class TrainingHistory:
 
     def running_mean(self, window: int = SOLVE_WINDOW) -> np.ndarray:
         """Mean return of the last ``window`` episodes at each episode end (fewer at the start)."""
-        window = _int(window, "window")
-        c = np.cumsum(np.concatenate([[0.0], self.episode_returns]))
-        idx = np.arange(1, len(self.episode_returns) + 1)
-        lo = np.maximum(idx - window, 0)
-        return (c[idx] - c[lo]) / (idx - lo)
+        return _running_mean(self.episode_returns, _int(window, "window"))
 
     def final_mean(self, window: int = SOLVE_WINDOW) -> float:
         """Mean return of the last ``window`` training episodes (all of them if fewer finished)."""
@@ -79,6 +75,24 @@ class TrainingHistory:
         if len(self.episode_returns) == 0:
             raise ValueError("no training episode finished: there is no return to average")
         return float(np.mean(self.episode_returns[-window:]))
+
+
+def _running_mean(returns: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the last ``window`` values at each position (fewer at the start), from cumulative sums.
+
+    Returns so large that their sum overflows are scaled down first (by a power of two, exactly).
+    """
+    r = np.asarray(returns, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        c = np.cumsum(np.concatenate([[0.0], r]))
+    k = 0
+    if not np.isfinite(c).all():
+        k = int(np.frexp(np.abs(r).max())[1]) + int(np.ceil(np.log2(max(len(r), 1))))
+        c = np.cumsum(np.concatenate([[0.0], np.ldexp(r, -k)]))
+    idx = np.arange(1, len(r) + 1)
+    lo = np.maximum(idx - window, 0)
+    with np.errstate(over="ignore"):
+        return np.ldexp((c[idx] - c[lo]) / (idx - lo), k)
 
 
 def steps_to_solve(episode_returns, episode_end_steps, *, threshold: float = SOLVE_THRESHOLD,
@@ -103,8 +117,7 @@ def steps_to_solve(episode_returns, episode_end_steps, *, threshold: float = SOL
         raise ValueError("episode_returns and episode_end_steps must be 1-D and of equal length")
     if len(r) < window:
         return None
-    c = np.cumsum(np.concatenate([[0.0], r]))
-    means = (c[window:] - c[:-window]) / window
+    means = _running_mean(r, window)[window - 1:]
     hit = np.flatnonzero(means >= threshold - 1e-9)
     return int(s[hit[0] + window - 1]) if hit.size else None
 
