@@ -53,6 +53,9 @@ MIN_PER_CODE_CELL = 3
 MIN_PER_EXERCISE = 15
 MIN_PER_PROBLEM = 30
 
+# A chapter taught over two weeks: the second week starts at this section.
+SPLIT = {7: "Estimating mutual information from samples"}
+
 # A 13-week semester: (week, chapters, focus). Each week has 2 x 90 minutes of class (lecture and
 # lab) and up to 4 hours of homework; the load shown is reading + lab + exercises of its chapters.
 WEEKS = [
@@ -278,29 +281,46 @@ def render(root: pathlib.Path = ROOT) -> dict[str, str]:
 
     # -- syllabus
     rows = ["| Week | Chapters | Focus | Reading + lab | Homework |", "| --- | --- | --- | ---: | ---: |"]
-    share = {}
-    for _, chs, _ in WEEKS:
-        for c in chs:
-            share[c] = share.get(c, 0) + 1
-    for week, chs, focus in WEEKS:
-        load = sum((totals[c][0] + totals[c][1]) / share[c] for c in chs)
-        hw = sum(totals[c][2] / share[c] for c in chs) if chs else 240
-        label = ", ".join(f"{{doc}}`{c} <chapters/{paths[c].stem}>`" + (" (part)" if share[c] > 1 else "")
-                          for c in chs) or "projects"
-        rows.append(f"| {week} | {label} | {focus} | {_h(int(round(load)))} | {_h(int(round(hw)))} |")
+    for week, items, focus, load, hw in week_plan(root):
+        label = ", ".join(
+            f"{{doc}}`Chapter {c} <chapters/{paths[c].stem}>`"
+            + (f" ({('first', 'second')[part]} part)" if c in SPLIT else "")
+            for c, part in items
+        ) or "projects"
+        rows.append(f"| {week} | {label} | {focus} | {_h(int(load)) if items else '—'} | {_h(int(round(hw)))} |")
     blocks["syllabus"] = "\n".join(rows)
     return blocks
 
 
-def week_loads(root: pathlib.Path = ROOT) -> dict[int, float]:
-    """Reading + lab minutes per teaching week (a chapter spread over k weeks counts 1/k in each)."""
+def parts(n: int, rows) -> list[list[tuple[str, int, int]]]:
+    """A chapter's timing rows, split where :data:`SPLIT` says it takes a second week."""
+    if n not in SPLIT:
+        return [rows]
+    at = next(i for i, (name, *_) in enumerate(rows) if name.startswith(SPLIT[n]))
+    return [rows[:at], rows[at:]]
+
+
+def week_plan(root: pathlib.Path = ROOT) -> list[tuple[int, list[tuple[int, int]], str, int, float]]:
+    """[(week, [(chapter, part)], focus, reading + lab minutes, homework minutes)]."""
     nbs = {number(p): nbformat.read(p, as_version=4) for p in chapters(root)}
-    total = {n: sum(r + lab for _, r, lab in section_timings(nb)) for n, nb in nbs.items()}
-    share = {}
-    for _, chs, _ in WEEKS:
+    split = {n: parts(n, section_timings(nb)) for n, nb in nbs.items()}
+    problems = problem_sets(root)
+    seen, plan = {}, []
+    for week, chs, focus in WEEKS:
+        items, load, homework = [], 0, 0.0
         for c in chs:
-            share[c] = share.get(c, 0) + 1
-    return {week: sum(total[c] / share[c] for c in chs) for week, chs, _ in WEEKS if chs}
+            part = seen.get(c, 0)
+            seen[c] = part + 1
+            items.append((c, part))
+            load += sum(r + lab for _, r, lab in split[c][part])
+            homework += MIN_PER_PROBLEM * len(problems.get(c, [])) / len(split[c])
+        plan.append((week, items, focus, load, homework if chs else 240))
+    return plan
+
+
+def week_loads(root: pathlib.Path = ROOT) -> dict[int, float]:
+    """Reading + lab minutes per teaching week."""
+    return {week: load for week, items, _, load, _ in week_plan(root) if items}
 
 
 MARK = re.compile(r"^(% BEGIN generated: (\w+)\n)(.*?)(^% END generated: \2$)", re.S | re.M)

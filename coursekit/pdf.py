@@ -61,6 +61,9 @@ PREPARE_JS = """
     const h = a.getAttribute('href');
     if (!h.startsWith('http') || h.startsWith(location.origin)) a.removeAttribute('href');
   });
+  // The printed title (the theme's print header) gets the chapter number of the page's own h1.
+  const own = document.querySelector('.bd-article h1'), head = document.querySelector('#jb-print-docs-body h1');
+  if (own && head) head.textContent = own.textContent.trim();
   const style = document.createElement('style');
   style.textContent = `
     @page { size: A4; margin: 16mm 15mm 18mm 15mm; }
@@ -108,11 +111,14 @@ def _outline_tree(reader):
         out = []
         for item in items:
             if isinstance(item, list):
-                if out:
+                if out and out[-1] is not None:
                     out[-1][2].extend(walk(item))
                 continue
+            if item.title.strip() == "Contents":  # the page's printed table of contents
+                out.append(None)
+                continue
             out.append((item.title, reader.get_destination_page_number(item), []))
-        return out
+        return [o for o in out if o is not None]
     return walk(reader.outline)
 
 

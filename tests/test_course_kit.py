@@ -85,6 +85,7 @@ def test_syllabus_weeks_and_timings_add_up():
         assert sum(minutes(c[1]) for c in cells) == minutes(tot[1])
     loads = ik.week_loads()
     assert all(load <= 3 * 60 + 30 for load in loads.values()), loads  # 2 x 90 min + 30
+    assert sum(loads.values()) == sum(sum(r + lab for _, r, lab in ik.section_timings(nbformat.read(p, as_version=4))) for p in CHAPTERS)
     taught = [c for _, chs, _ in ik.WEEKS for c in chs]
     assert sorted(set(taught)) == [ik.number(p) for p in CHAPTERS]
     assert taught.count(7) == 2, "chapter 7 (MI, DPI, IB, MINE, VIB) takes two weeks"
