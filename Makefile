@@ -1,6 +1,8 @@
 # Two commands do everything (see README.md):
 #   make book   -- install the pinned environment and build the HTML book (_build/html/index.html)
 #   make test   -- install, build, then run every test (klbook, doctests, notebooks, browser check)
+# Course kit (see instructors.md): make student (student notebooks), make pdf (the book as one PDF),
+#   make instructors (regenerate the instructors page's goals, prerequisites, timings and syllabus)
 # Notebook outputs are compared exactly on x86-64 with AVX2 or newer; elsewhere use
 #   make test-loose -- the same tests, printed numbers in the notebooks masked
 
@@ -9,7 +11,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 JOBS   ?= 2
 
-.PHONY: install book test test-loose outputs portability bench clean
+.PHONY: install book test test-loose outputs portability bench clean student pdf instructors
 
 install: $(VENV)/.installed
 
@@ -20,6 +22,21 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 book: install
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python -m coursekit.pdf
+
+# Student copies of the chapters and problem sets, solutions replaced by empty answer cells,
+# in _build/student/ (the HTML build also puts them in _build/html/downloads/student/).
+student: install
+	$(BIN)/python -m coursekit.student
+
+# The whole book as one PDF, _build/pdf/klbook.pdf (and _build/html/downloads/klbook.pdf),
+# printed from the HTML by the system Chromium (/usr/bin/chromium), offline.
+pdf: install
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python -m coursekit.pdf
+
+instructors: install
+	$(BIN)/python -m coursekit.instructors
 
 test: book
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
