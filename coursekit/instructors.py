@@ -38,7 +38,7 @@ ALIASES = {"the chapter on variational inference": 4}
 
 # (chapter, named chapter) -> the sentence of the chapter's "What you need" saying it is not needed.
 NOT_REQUIRED = {
-    (3, 2): "this\nchapter does not depend on it",
+    (3, 2): "chapter 2 first helps but is not needed",
     (8, 5): "both are summarised where they are used",
     (8, 6): "both are summarised where they are used",
     (9, 0): "The other chapters are referenced but not\nrequired",  # 0: applies to every chapter but those named
