@@ -13,7 +13,7 @@ JOBS   ?= 2
 AXE_CORE := 4.14.1
 AXE_JS   := $(VENV)/node/node_modules/axe-core/axe.min.js
 
-.PHONY: install book test test-loose outputs portability bench clean format
+.PHONY: install book test test-loose outputs portability bench clean format alt-text
 
 install: $(VENV)/.installed $(AXE_JS)
 
@@ -46,6 +46,14 @@ portability: install
 bench: install
 	$(BIN)/python benchmarks/chapter_times.py
 	$(BIN)/python benchmarks/kl_speed.py
+
+# For authors: the chapters' code formatted to the page width (black, 77 characters; lists
+# the lines a person must shorten), and every figure's alt text from tools/alt_text.yml.
+format: install
+	$(BIN)/python tools/format_chapters.py
+
+alt-text: install
+	$(BIN)/python tools/apply_alt_text.py
 
 clean:
 	rm -rf _build

@@ -10,8 +10,9 @@ fine), each one checked by ``tests/test_html.py`` (axe-core and the download tes
 * The search buttons (pydata-sphinx-theme) are labelled "Search" while they show
   "Search Ctrl+K": the ``aria-label`` goes, so the accessible name is the visible text
   (axe: label-content-name-mismatch).  The colour-mode button's icons carry tooltip titles
-  ("Light", "Dark", ...) that differ from its label "Color mode": they are marked
-  ``aria-hidden`` (the label stays).
+  ("Light", "Dark", ...), which Font Awesome turns into SVG ``<title>`` text that differs
+  from its label "Color mode": the titles go and the icons are marked ``aria-hidden`` (the
+  button's label and tooltip stay).
 * The bibliography (sphinxcontrib-bibtex, docutils) is a ``role="list"`` whose entries
   have the deprecated role ``doc-biblioentry``: they become ``role="listitem"``
   (axe: aria-required-children, aria-deprecated-role, aria-allowed-role).
@@ -32,7 +33,7 @@ _DOWNLOAD = re.compile(
     r'class="btn btn-sm btn-download-source-button'
 )
 _SEARCH_LABEL = re.compile(r'(<button class="btn search-button-field[^"]*"[^>]*?) aria-label="Search"')
-_THEME_ICON = re.compile(r'(<i class="theme-switch [^"]*")(?! aria-hidden)')
+_THEME_ICON = re.compile(r'<i class="theme-switch (?P<cls>[^"]*)"(?P<attrs>[^>]*?) title="[^"]*">')
 _BIBLIOENTRY = 'role="doc-biblioentry"'
 
 
@@ -43,7 +44,7 @@ def fix_page(html: str) -> str:
 
     html = _DOWNLOAD.sub(download, html)
     html = _SEARCH_LABEL.sub(r"\1", html)
-    html = _THEME_ICON.sub(r'\1 aria-hidden="true"', html)
+    html = _THEME_ICON.sub(r'<i class="theme-switch \g<cls>"\g<attrs> aria-hidden="true">', html)
     return html.replace(_BIBLIOENTRY, 'role="listitem"')
 
 
