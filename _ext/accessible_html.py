@@ -13,6 +13,9 @@ fine), each one checked by ``tests/test_html.py`` (axe-core and the download tes
   ("Light", "Dark", ...), which Font Awesome turns into SVG ``<title>`` text that differs
   from its label "Color mode": the titles go and the icons are marked ``aria-hidden`` (the
   button's label and tooltip stay).
+* The summary that toggles a hidden code cell (myst-nb's ``hide-input``) is labelled
+  "Toggle hidden content" while it shows "Show code cell source": the label goes, so the
+  accessible name is what the reader sees.
 * The bibliography (sphinxcontrib-bibtex, docutils) is a ``role="list"`` whose entries
   have the deprecated role ``doc-biblioentry``: they become ``role="listitem"``
   (axe: aria-required-children, aria-deprecated-role, aria-allowed-role).
@@ -35,6 +38,7 @@ _DOWNLOAD = re.compile(
 _SEARCH_LABEL = re.compile(r'(<button class="btn search-button-field[^"]*"[^>]*?) aria-label="Search"')
 _THEME_ICON = re.compile(r'<i class="theme-switch (?P<cls>[^"]*)"(?P<attrs>[^>]*?) title="[^"]*">')
 _BIBLIOENTRY = 'role="doc-biblioentry"'
+_TOGGLE_SUMMARY = '<summary aria-label="Toggle hidden content">'
 
 
 def fix_page(html: str) -> str:
@@ -45,6 +49,7 @@ def fix_page(html: str) -> str:
     html = _DOWNLOAD.sub(download, html)
     html = _SEARCH_LABEL.sub(r"\1", html)
     html = _THEME_ICON.sub(r'<i class="theme-switch \g<cls>"\g<attrs> aria-hidden="true">', html)
+    html = html.replace(_TOGGLE_SUMMARY, "<summary>")
     return html.replace(_BIBLIOENTRY, 'role="listitem"')
 
 

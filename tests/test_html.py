@@ -372,6 +372,9 @@ def _check_download(page, rel: str) -> list[str]:
     """Follow the download button's source link: it must download the page's source file."""
     link = page.locator("a.btn-download-source-button").first
     if not link.count():
+        stem = Path(rel).with_suffix("").as_posix()
+        if not list((HTML_DIR / "_sources").glob(f"{stem}.*")):
+            return []  # a generated page (e.g. the proof index): it has no source to download
         return ["no download button for the page's source"]
     href = link.get_attribute("href") or ""
     source = (HTML_DIR / rel).parent.joinpath(href).resolve()
