@@ -10,14 +10,22 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 JOBS   ?= 2
+# axe-core (the accessibility engine the browser test injects into every page), from the npm
+# registry into the virtual environment (gitignored), never from a CDN.
+AXE_CORE := 4.14.1
+AXE_JS   := $(VENV)/node/node_modules/axe-core/axe.min.js
 
-.PHONY: install book test test-loose outputs portability bench clean student pdf instructors
+.PHONY: install book test test-loose outputs portability bench clean student pdf instructors format alt-text
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(AXE_JS)
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -r requirements.txt
+	touch $@
+
+$(AXE_JS): Makefile | $(VENV)/.installed
+	npm install --prefix $(VENV)/node --no-save --no-package-lock --no-audit --no-fund axe-core@$(AXE_CORE)
 	touch $@
 
 book: install
@@ -55,6 +63,14 @@ portability: install
 bench: install
 	$(BIN)/python benchmarks/chapter_times.py
 	$(BIN)/python benchmarks/kl_speed.py
+
+# For authors: the chapters' code formatted to the page width (black, 77 characters; lists
+# the lines a person must shorten), and every figure's alt text from tools/alt_text.yml.
+format: install
+	$(BIN)/python tools/format_chapters.py
+
+alt-text: install
+	$(BIN)/python tools/apply_alt_text.py
 
 clean:
 	rm -rf _build

@@ -11,9 +11,19 @@ it is self-contained.  Per page it checks:
 * every ``<img>`` loaded (``naturalWidth > 0``);
 * every image of a notebook cell output sits in a ``<figure>`` with a non-empty caption;
 * collapsed solutions (``:class: dropdown``) are hidden until clicked;
-* no uncaught page error or console error (except two known harmless ones).
+* no uncaught page error or console error (except two known harmless ones);
+* accessibility: axe-core (from the npm registry, installed by ``make install`` into
+  ``.venv/node/``) finds no serious or critical violation, except those listed with a reason
+  in ``AXE_ACCEPTED``; every ``<img>`` has a non-empty ``alt`` that is not its file name;
+* no code block scrolls sideways (``scrollWidth > clientWidth`` on ``pre``);
+* the download button downloads the page's source (``.ipynb`` or ``.md``) instead of
+  showing it, and the file is the source.
 
-A full-page screenshot of each page goes to ``test-artifacts/screenshots/``.
+Each page is opened again in dark mode (``color_scheme="dark"``): the theme must switch,
+axe's colour-contrast rule must pass, and figures sit on a light card.
+
+A full-page screenshot of each page goes to ``test-artifacts/screenshots/`` (light) and
+``test-artifacts/screenshots/dark/``.
 
 Without a build, Chromium or playwright the tests are skipped locally and fail when ``CI=true``.
 Build first with ``make book``.  ``KLBOOK_HTML_DIR`` and ``KLBOOK_CHROMIUM`` override the
@@ -24,8 +34,10 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import re
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -36,6 +48,10 @@ ROOT = Path(__file__).resolve().parents[1]
 HTML_DIR = Path(os.environ.get("KLBOOK_HTML_DIR", ROOT / "_build" / "html")).resolve()
 CHROMIUM = os.environ.get("KLBOOK_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+AXE_RESULTS = ROOT / "test-artifacts" / "axe"
+OVERFLOW_RESULTS = ROOT / "test-artifacts" / "overflow"
+# axe-core, installed by `make install` into the virtual environment the tests run in.
+AXE_JS = Path(os.environ.get("KLBOOK_AXE_JS", Path(sys.prefix) / "node" / "node_modules" / "axe-core" / "axe.min.js"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -58,6 +74,13 @@ KNOWN_HARMLESS = (
     re.compile(r"THEBE_JS_URL.*already been declared"),
     re.compile(r"invalid theme mode", re.IGNORECASE),
 )
+
+# axe-core violations of impact serious or critical that are accepted, by rule id, each with
+# the reason it cannot be fixed in this book.  Empty: every page passes all of axe's rules
+# at those impacts.  (Moderate and minor ones are reported in the failure message of a
+# page that fails for another reason, and in test-artifacts/axe.json.)
+AXE_ACCEPTED: dict[str, str] = {}
+AXE_FAILING_IMPACTS = ("serious", "critical")
 
 # Raw TeX delimiters that must not survive MathJax in the visible (non-code) text.
 RAW_TEX = ("\\(", "\\)", "\\[", "\\]", "$$", "\\begin{")
@@ -103,6 +126,14 @@ def site() -> str:
         _unavailable(f"build the book first: make book ({HTML_DIR / 'index.html'} is missing)")
 
     class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        # Content types as GitHub Pages sends them, so the download test sees what a reader
+        # would (a browser shows JSON and Markdown inline unless the link says download).
+        extensions_map = {
+            **http.server.SimpleHTTPRequestHandler.extensions_map,
+            ".ipynb": "application/x-ipynb+json",
+            ".md": "text/markdown",
+        }
+
         def log_message(self, *args):  # keep pytest output clean
             pass
 
@@ -155,8 +186,23 @@ class PageLog:
 
 @pytest.fixture
 def open_page(site, browser):
-    """Open a page of the book with every request routed; returns (page, log)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    """Open a page of the book (light mode) with every request routed; returns (page, log)."""
+    yield from _opener(site, browser, color_scheme="light")
+
+
+@pytest.fixture
+def open_dark_page(site, browser):
+    """The same, with the reader's system set to dark mode."""
+    yield from _opener(site, browser, color_scheme="dark")
+
+
+def _opener(site, browser, color_scheme):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        service_workers="block",
+        color_scheme=color_scheme,
+        accept_downloads=True,
+    )
 
     def _open(rel: str, query: str = ""):
         page = context.new_page()
@@ -248,6 +294,7 @@ _MATH_JS = r"""
 _IMAGES_JS = """
 () => [...document.images].map(img => ({
   src: img.getAttribute('src') || '',
+  alt: img.getAttribute('alt'),
   ok: img.complete && img.naturalWidth > 0,
   cellOutput: !!img.closest('.cell_output, .output'),
   caption: (() => {
@@ -261,6 +308,97 @@ _IMAGES_JS = """
   })(),
 }))
 """
+
+
+# Code blocks (notebook code cells and code in the text) that scroll sideways.  Cell outputs
+# are printed results, not code: they are counted in test-artifacts/overflow/ but not failed on.
+_OVERFLOW_JS = """
+() => [...document.querySelectorAll('.bd-article pre')].map(pre => ({
+  output: !!pre.closest('.cell_output, .output'),
+  scrollWidth: pre.scrollWidth,
+  clientWidth: pre.clientWidth,
+  widest: pre.textContent.split('\\n').reduce((a, l) => (l.length > a.length ? l : a), ''),
+})).filter(p => p.scrollWidth > p.clientWidth)
+"""
+
+_AXE_JS = """
+async (options) => {
+  const result = await axe.run(document, options);
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' +
+        (n.failureSummary || '').replace(/\\s+/g, ' ').slice(0, 240)),
+  }));
+}
+"""
+
+# In dark mode every notebook figure must sit on an opaque light card (the PNGs have a white
+# background; the theme dims them): report any figure whose computed background is transparent
+# or dark.
+_DARK_FIGURES_JS = """
+() => [...document.querySelectorAll('.cell_output img')].map(img => {
+  const bg = getComputedStyle(img).backgroundColor;
+  const m = bg.match(/[\\d.]+/g) || [];
+  const [r, g, b, a] = [+m[0], +m[1], +m[2], m.length > 3 ? +m[3] : 1];
+  return {src: img.getAttribute('src'), bg, ok: a > 0.9 && (r + g + b) / 3 > 180};
+}).filter(f => !f.ok)
+"""
+
+
+def _axe(page, rel: str, scheme: str, options: dict | None = None) -> list[str]:
+    """Run axe-core on the page; return the failing (serious/critical, not accepted) violations.
+
+    All violations, of every impact, are written to test-artifacts/axe/ for the record.
+    """
+    if not AXE_JS.is_file():
+        _unavailable(f"axe-core not found at {AXE_JS}: run `make install` (npm install axe-core)")
+    page.add_script_tag(path=str(AXE_JS))
+    violations = page.evaluate(_AXE_JS, options or {"resultTypes": ["violations"]})
+    AXE_RESULTS.mkdir(parents=True, exist_ok=True)
+    (AXE_RESULTS / f"{scheme}__{_shot_name(rel).removesuffix('.png')}.json").write_text(
+        json.dumps(violations, indent=1), encoding="utf-8"
+    )
+    problems = []
+    for v in violations:
+        if v["impact"] in AXE_FAILING_IMPACTS and v["id"] not in AXE_ACCEPTED:
+            problems.append(
+                f"axe {v['impact']} {v['id']} ({scheme}): {v['help']}; {v['count']} element(s):\n      "
+                + "\n      ".join(v["nodes"])
+            )
+    return problems
+
+
+def _check_download(page, rel: str) -> list[str]:
+    """Follow the download button's source link: it must download the page's source file."""
+    link = page.locator("a.btn-download-source-button").first
+    if not link.count():
+        stem = Path(rel).with_suffix("").as_posix()
+        if not list((HTML_DIR / "_sources").glob(f"{stem}.*")):
+            return []  # a generated page (e.g. the proof index): it has no source to download
+        return ["no download button for the page's source"]
+    href = link.get_attribute("href") or ""
+    source = (HTML_DIR / rel).parent.joinpath(href).resolve()
+    page.locator(".dropdown-download-buttons > button").first.click()
+    try:
+        with page.expect_download(timeout=10_000) as info:
+            link.click()
+        download = info.value
+    except Exception:  # noqa: BLE001 - a timeout means the browser showed the file instead
+        return [f"download button ({href}) opened the file instead of downloading it"]
+    problems = []
+    if download.failure():
+        return [f"download of {href} failed: {download.failure()}"]
+    got = Path(download.path()).read_bytes()
+    if not source.is_file() or got != source.read_bytes():
+        problems.append(f"downloaded file differs from {source}")
+    if Path(download.suggested_filename).suffix != source.suffix:
+        problems.append(f"downloaded as {download.suggested_filename!r}, not a {source.suffix} file")
+    if source.suffix == ".ipynb":
+        try:
+            assert json.loads(got)["nbformat"] == 4
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"downloaded notebook is not a notebook: {exc!r}")
+    return problems
 
 
 def _settle(page) -> None:
@@ -309,6 +447,24 @@ def test_page_renders_offline(rel, open_page):
             problems.append(f"cell-output image not in a <figure> (add a caption): {img['src']}")
         elif img["caption"] == "":
             problems.append(f"figure without a caption: {img['src']}")
+        # Alt text for a reader who cannot see the image (myst-nb writes the file name when
+        # the cell has no metadata.mystnb.image.alt; tools/apply_alt_text.py adds it).
+        alt = (img["alt"] or "").strip()
+        if not alt or alt == img["src"] or re.search(r"\.(png|jpe?g|svg|gif)$", alt):
+            problems.append(f"image without alt text: {img['src']} (alt={img['alt']!r})")
+
+    # Code fits the page: no code block scrolls sideways (outputs are recorded, not failed).
+    overflow = page.evaluate(_OVERFLOW_JS)
+    for block in overflow:
+        if not block["output"]:
+            problems.append(
+                f"code block wider than the page ({block['scrollWidth']} > {block['clientWidth']} px): "
+                f"{block['widest'][:100]!r}"
+            )
+    OVERFLOW_RESULTS.mkdir(parents=True, exist_ok=True)
+    (OVERFLOW_RESULTS / f"{_shot_name(rel).removesuffix('.png')}.json").write_text(
+        json.dumps(overflow, indent=1), encoding="utf-8"
+    )
 
     # Collapsed solutions (sphinx-exercise `:class: dropdown`) start hidden and open on click.
     for i, sol in enumerate(page.locator(".admonition.dropdown").all()):
@@ -325,10 +481,37 @@ def test_page_renders_offline(rel, open_page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
     page.screenshot(path=str(SCREENSHOTS / _shot_name(rel)), full_page=True)
+
+    # Accessibility (axe-core, all rules; solutions are open now, so they are checked too).
+    problems += _axe(page, rel, "light")
+    # The download button downloads the source (.ipynb or .md) rather than showing it.
+    problems += _check_download(page, rel)
+
     problems += [p for p in log.problems() if p not in problems]  # events after the checks
 
     if problems:
         pytest.fail(f"{rel}: {len(problems)} problem(s)\n  " + "\n  ".join(problems), pytrace=False)
+
+
+@pytest.mark.parametrize("rel", PAGES or ["index.html"])
+def test_page_in_dark_mode(rel, open_dark_page):
+    """With the reader's system in dark mode the theme follows it, text keeps its contrast
+    (axe's colour-contrast rule, the one check that depends on the colours) and figures stay
+    on a light card.  Screenshots: test-artifacts/screenshots/dark/."""
+    page, log = open_dark_page(rel)
+    problems = log.problems()
+    theme = page.evaluate("() => document.documentElement.dataset.theme")
+    if theme != "dark":
+        problems.append(f"the theme did not follow the dark colour scheme (data-theme={theme!r})")
+    for fig in page.evaluate(_DARK_FIGURES_JS):
+        problems.append(f"figure not on a light card in dark mode: {fig['src']} (background {fig['bg']})")
+    problems += _axe(page, rel, "dark", {"runOnly": ["color-contrast"], "resultTypes": ["violations"]})
+    (SCREENSHOTS / "dark").mkdir(parents=True, exist_ok=True)
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    page.screenshot(path=str(SCREENSHOTS / "dark" / _shot_name(rel)), full_page=True)
+    problems += [p for p in log.problems() if p not in problems]
+    if problems:
+        pytest.fail(f"{rel} (dark): {len(problems)} problem(s)\n  " + "\n  ".join(problems), pytrace=False)
 
 
 def test_every_toc_page_was_built(site):

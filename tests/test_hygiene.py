@@ -3,13 +3,16 @@
 nbval (run on ``chapters/`` by the same pytest session) proves the outputs are
 reproducible; these tests check the things nbval cannot see: that every chapter
 is in the table of contents, was executed top to bottom in one fresh kernel,
-stores no errors or warnings, has a caption on every figure, and follows the
-chapter model (learning goals, prerequisites, exercises, summary).
+stores no errors or warnings, has a caption and alt text on every figure, has code
+formatted to the page width, and follows the chapter model (learning goals,
+prerequisites, exercises, summary).
 """
 
 import json
 import pathlib
 import re
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -97,6 +100,36 @@ def test_every_figure_has_a_caption_and_goes_through_kb_show(nb_path):
             f"{nb_path.name}, code cell {i}: display figures with kb.show(fig), which checks axis labels"
         )
         assert not any("image/svg+xml" in o.get("data", {}) for o in cell.get("outputs", []))
+
+
+@pytest.mark.parametrize("nb_path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_figure_has_alt_text(nb_path):
+    """Alt text for a reader who cannot see the figure, in metadata.mystnb.image.alt (myst-nb
+    puts it on the <img>), as tools/alt_text.yml has it: run `make alt-text` to apply."""
+    texts = yaml.safe_load((ROOT / "tools" / "alt_text.yml").read_text()).get(nb_path.name, {})
+    for i, cell in enumerate(code_cells(load(nb_path))):
+        if not any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
+            continue
+        mystnb = cell.get("metadata", {}).get("mystnb", {})
+        name = mystnb.get("figure", {}).get("name", "")
+        where = f"{nb_path.name}, code cell {i} ({name or 'no figure name'})"
+        assert name in texts, f"{where}: no alt text in tools/alt_text.yml"
+        alt = mystnb.get("image", {}).get("alt", "")
+        assert alt == " ".join(texts[name].split()), f"{where}: alt text missing or out of date: make alt-text"
+        caption = mystnb["figure"]["caption"]
+        assert len(alt.split()) >= 25 and alt[:60] != caption[:60], f"{where}: alt text repeats the caption"
+
+
+def test_chapter_code_is_formatted_to_the_page_width():
+    """black (line length 77, what a code block of the page shows) leaves the code cells as
+    they are, and no code line is wider than that: run `make format`, shorten what it lists."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "format_chapters.py"), "--check", *map(str, CHAPTERS)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
 @pytest.mark.parametrize("nb_path", CHAPTERS, ids=lambda p: p.stem)
