@@ -10,15 +10,23 @@ The reusable, tested mathematics behind the chapters, one module per topic:
 * :mod:`klbook.mle` -- maximum likelihood: EM for Bernoulli mixtures, KL by quadrature (chapter 3);
 * :mod:`klbook.vi` -- variational inference on conjugate models (chapter 4);
 * :mod:`klbook.vae` -- variational autoencoder, its training loop and the IWAE bound (chapter 4);
-* :mod:`klbook.rl` -- policy optimisation: rollouts with GAE, TRPO, PPO (chapter 5);
-* :mod:`klbook.fdiv` -- f-divergences and f-GANs (chapter 6);
+* :mod:`klbook.rl` -- policy optimisation (chapter 5), one module per idea:
+  ``rl.gae`` (advantages), ``rl.kl`` (KL between policies), ``rl.rollout`` (network,
+  environments, rollouts), ``rl.training`` (histories), ``rl.ppo`` and ``rl.trpo``;
+* :mod:`klbook.fdiv` -- f-divergences and f-GANs (chapter 6): ``fdiv.generators``,
+  ``fdiv.divergence`` (the mathematics), ``fdiv.log_ratio`` (a classifier as a density
+  ratio) and ``fdiv.gan`` (training);
 * :mod:`klbook.information` -- mutual information estimators and the information bottleneck (chapter 7);
 * :mod:`klbook.estimators` -- estimating KL from samples: Monte Carlo, histogram, k-NN, classifier (chapter 8);
 * :mod:`klbook.plotting` -- the book's figure style and label checks;
 * :mod:`klbook.notebook` -- seeds, printing, devices and progress bars for the chapter notebooks.
 
 Everything is in nats unless a ``base`` is given; bad input raises ``ValueError``
-or ``TypeError`` naming the argument, never a silent ``nan``.
+or ``TypeError`` naming the argument, never a silent ``nan``. A probability vector must
+sum to 1 within 1e-6 (float64), ``4 sqrt(n) eps`` for lower precision but at most 1e-3
+(4e-3 in float16); one accepted within that tolerance is divided by its sum.
+``tests/test_contract.py`` holds the contract as a table, one row per public name and
+kind of bad input.
 """
 
 from .classification import (

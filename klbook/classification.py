@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import _normalize_axis, as_distribution, as_float_array, check_finite
+from ._validation import _normalize_axis, MAX_ENTRIES, as_distribution, as_float_array, check_logits_tensor, check_tensor, integer, real
 
 __all__ = [
     "logsumexp",
@@ -95,7 +95,8 @@ def logsumexp(z, *, axis=-1, keepdims=False):
     """
     arr, axis = _logits(z, axis)
     m = arr.max(axis=axis, keepdims=True)
-    with np.errstate(under="ignore"):
+    # z - m below -1.8e308 is -inf, whose exp is exactly the 0 it should be: no warning
+    with np.errstate(under="ignore", over="ignore"):
         out = m + np.log(np.exp(arr - m).sum(axis=axis, keepdims=True))
     if not keepdims:
         out = np.squeeze(out, axis=axis)
@@ -125,7 +126,8 @@ def log_softmax(z, *, axis=-1):
     array([    0., -1000.])
     """
     arr, axis = _logits(z, axis)
-    return arr - logsumexp(arr, axis=axis, keepdims=True)
+    with np.errstate(over="ignore"):  # a log-probability below -1.8e308 is -inf
+        return arr - logsumexp(arr, axis=axis, keepdims=True)
 
 
 def softmax(z, *, axis=-1):
@@ -151,7 +153,7 @@ def softmax(z, *, axis=-1):
     """
     arr, axis = _logits(z, axis)
     m = arr.max(axis=axis, keepdims=True)
-    with np.errstate(under="ignore"):
+    with np.errstate(under="ignore", over="ignore"):
         e = np.exp(arr - m)
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -164,14 +166,21 @@ def _labels(y, n_classes) -> tuple[np.ndarray, int]:
         raise TypeError(f"n_classes must be an integer, got {type(n_classes).__name__}")
     if n_classes < 2:
         raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+    if n_classes > MAX_ENTRIES:
+        raise ValueError(f"n_classes = {n_classes} is too many classes for a table of targets")
     arr = np.asarray(y)
     if arr.size == 0:
         raise ValueError("y is empty")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_):
-        if np.issubdtype(arr.dtype, np.floating) and arr.size and np.all(np.mod(arr, 1) == 0):
-            arr = arr.astype(np.int64)
-        else:
+        if not np.issubdtype(arr.dtype, np.floating):
             raise TypeError(f"y must hold integer class labels, got dtype {arr.dtype}")
+        if not np.isfinite(arr).all():
+            raise ValueError("y contains NaN or infinite labels")
+        if not np.all(np.mod(arr, 1) == 0):
+            raise TypeError("y must hold integer class labels, got non-integer floats")
+        if arr.min() < 0 or arr.max() >= n_classes:  # before the cast, which would wrap 1e20
+            raise ValueError(f"y has labels outside 0..{n_classes - 1} (min {arr.min():g}, max {arr.max():g})")
+        arr = arr.astype(np.int64)
     if arr.ndim != 1:
         raise ValueError(f"y must be a 1-D array of labels, got {arr.ndim} dimension(s)")
     if arr.min() < 0 or arr.max() >= n_classes:
@@ -305,10 +314,7 @@ def reliability_bins(probs, y, *, n_bins=15):
     >>> b.count, b.accuracy, b.confidence
     (array([0, 2]), array([nan, 0.5]), array([ nan, 0.75]))
     """
-    if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral):
-        raise TypeError(f"n_bins must be an integer, got {type(n_bins).__name__}")
-    if n_bins < 1:
-        raise ValueError(f"n_bins must be at least 1, got {n_bins}")
+    n_bins = integer(n_bins, "n_bins", minimum=1, maximum=10**6)
     p = as_distribution(probs, "probs")
     if p.ndim != 2:
         raise ValueError(f"probs must be 2-D (n, n_classes), got {p.ndim} dimension(s)")
@@ -363,11 +369,8 @@ def _temperature(temperature) -> float:
 
 
 def _logit_pair(student_logits, teacher_logits):
-    import torch
-
     for name, t in (("student_logits", student_logits), ("teacher_logits", teacher_logits)):
-        if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+        check_logits_tensor(t, name, min_classes=2)
         if t.ndim != 2:
             raise ValueError(f"{name} must be 2-D (batch, n_classes), got shape {tuple(t.shape)}")
     if student_logits.shape != teacher_logits.shape:
@@ -399,6 +402,15 @@ def soft_target_kl(student_logits, teacher_logits, *, temperature=1.0):
     torch.Tensor
         A scalar: the KL in nats averaged over the batch (``F.kl_div`` with
         ``reduction="batchmean"`` and the arguments in the right order).
+
+    Raises
+    ------
+    ValueError
+        If a logit tensor is not 2-D with at least one row and two classes, holds NaN or
+        ``+inf`` or a row of only ``-inf``, or the shapes differ; if ``temperature`` is not
+        positive and finite.
+    TypeError
+        If a logit argument is not a floating-point tensor, or ``temperature`` not a number.
 
     Examples
     --------
@@ -436,6 +448,15 @@ def distillation_loss(student_logits, teacher_logits, y, *, temperature, alpha):
         A scalar loss in nats. The factor :math:`T^2` keeps the soft term's
         gradient on the same scale as the hard term's whatever the temperature.
 
+    Raises
+    ------
+    ValueError
+        As :func:`soft_target_kl`; if ``y`` is not an int64 tensor of one label per row
+        with labels in ``0..n_classes - 1`` (torch's ``ignore_index`` -100 included, which
+        would average over nothing), or ``alpha`` lies outside [0, 1].
+    TypeError
+        As :func:`soft_target_kl`, or if ``alpha`` is not a number.
+
     Examples
     --------
     >>> import torch
@@ -458,6 +479,9 @@ def distillation_loss(student_logits, teacher_logits, y, *, temperature, alpha):
             f"y must be an int64 tensor of {student_logits.shape[0]} labels, got "
             f"{type(y).__name__} {getattr(y, 'dtype', '')} {tuple(getattr(y, 'shape', ()))}"
         )
+    n_classes = student_logits.shape[1]
+    if (y < 0).any() or (y >= n_classes).any():  # -100 is torch's ignore_index: a mean over nothing
+        raise ValueError(f"y has labels outside 0..{n_classes - 1} (min {int(y.min())}, max {int(y.max())})")
     hard = F.cross_entropy(student_logits, y)
     if alpha == 0.0:
         return hard
@@ -500,13 +524,12 @@ def make_mlp(sizes, *, seed=0, device=None):
 
     from .notebook import get_device
 
-    sizes = list(sizes)
-    if len(sizes) < 2 or any(
-        isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in sizes
-    ):
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise TypeError(f"sizes must be a sequence of layer widths, got {type(sizes).__name__}")
+    sizes = [integer(s, "sizes", minimum=1) for s in sizes]
+    if len(sizes) < 2:
         raise ValueError(f"sizes must be at least two positive integers, got {sizes}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = integer(seed, "seed", minimum=0)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(seed))
         layers = []
@@ -515,7 +538,7 @@ def make_mlp(sizes, *, seed=0, device=None):
                 layers.append(nn.ReLU())
             layers.append(nn.Linear(a, b))
         model = nn.Sequential(*layers)
-    return model.to(device if device is not None else get_device())
+    return model.to(get_device(device))
 
 
 @dataclass
@@ -535,7 +558,7 @@ class ClassifierHistory:
     test_acc: list = field(default_factory=list)
 
 
-def _as_tensor_pair(x, y, name):
+def _as_tensor_pair(model, x, y, name):
     import torch
 
     if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
@@ -544,8 +567,15 @@ def _as_tensor_pair(x, y, name):
         raise ValueError(
             f"x_{name} must be (n, d) and y_{name} (n,), got {tuple(x.shape)} and {tuple(y.shape)}"
         )
+    check_tensor(x, f"x_{name}")
     if y.dtype != torch.int64:
         raise TypeError(f"y_{name} must hold int64 labels, got {y.dtype}")
+    if (y < 0).any():
+        raise ValueError(f"y_{name} has negative labels (min {int(y.min())})")
+    param = next(model.parameters(), None)
+    if param is not None and x.dtype != param.dtype:
+        raise TypeError(f"x_{name} has dtype {x.dtype} but the model's parameters are {param.dtype}; "
+                        f"convert one of them (e.g. x_{name}.to({param.dtype}))")
 
 
 def train_classifier(
@@ -601,15 +631,20 @@ def train_classifier(
     import torch
     import torch.nn.functional as F
 
-    _as_tensor_pair(x_train, y_train, "train")
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    _as_tensor_pair(model, x_train, y_train, "train")
     if (x_test is None) != (y_test is None):
         raise ValueError("give both x_test and y_test, or neither")
     if x_test is not None:
-        _as_tensor_pair(x_test, y_test, "test")
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if not isinstance(lr, numbers.Real) or not lr > 0:
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
+        _as_tensor_pair(model, x_test, y_test, "test")
+    epochs = integer(epochs, "epochs", minimum=1)
+    lr = real(lr, "lr", low=0.0, low_open=True)
+    weight_decay = real(weight_decay, "weight_decay", low=0.0)
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
+    if not isinstance(record, (bool, np.bool_)):
+        raise TypeError(f"record must be True or False, got {record!r}")
     loss_fn = F.cross_entropy if loss_fn is None else loss_fn
     opt = torch.optim.Adam(model.parameters(), lr=float(lr), weight_decay=float(weight_decay))
     history = ClassifierHistory()

@@ -23,7 +23,7 @@ import itertools
 
 import numpy as np
 
-from ._validation import as_distribution
+from ._validation import as_distribution, integer
 
 __all__ = ["huffman_code", "encode", "decode", "expected_length", "block_distribution"]
 
@@ -83,10 +83,12 @@ def huffman_code(probs, *, normalize=False) -> list[str]:
 
 
 def _check_code(code) -> list[str]:
-    if isinstance(code, str) or len(code) == 0:
+    if isinstance(code, (str, bytes)) or not hasattr(code, "__len__") or not hasattr(code, "__iter__"):
+        raise TypeError(f"code must be a sequence of codewords (strings of '0' and '1'), got {type(code).__name__}")
+    if len(code) == 0:
         raise ValueError("code must be a non-empty sequence of codewords")
     if any((not isinstance(w, str)) or w == "" or set(w) - {"0", "1"} for w in code):
-        raise ValueError("every codeword must be a non-empty string of '0' and '1'")
+        raise ValueError("code: every codeword must be a non-empty string of '0' and '1'")
     return list(code)
 
 
@@ -176,10 +178,11 @@ def block_distribution(p, n: int) -> np.ndarray:
     p = as_distribution(p, "p")
     if p.ndim != 1:
         raise ValueError(f"p must be 1-D, got shape {p.shape}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    if p.size**n > 2**22:
-        raise ValueError(f"{p.size}**{n} blocks is too many to tabulate")
+    n = integer(n, "n", minimum=1)
+    if p.size == 1:  # a one-symbol source has one block, whatever n
+        return np.ones(1)
+    if n > 22 or p.size**n > 2**22:
+        raise ValueError(f"n = {n} blocks of {p.size} symbols (p) is too many to tabulate (at most 2**22 blocks)")
     out = np.ones(1)
     for _ in range(n):
         out = np.multiply.outer(out, p).ravel()

@@ -46,6 +46,16 @@ class Digits:
     image_shape = (8, 8)
     n_classes = 10
 
+    def __post_init__(self):
+        if not isinstance(self.binarized, (bool, np.bool_)):
+            raise TypeError(f"binarized must be True or False, got {self.binarized!r}")
+        for x, y, split in ((self.x_train, self.y_train, "train"), (self.x_test, self.y_test, "test")):
+            if np.ndim(x) != 2 or np.shape(x)[1] != 64 or np.ndim(y) != 1:
+                raise ValueError(f"x_{split} must have shape (n, 64) and y_{split} shape (n,), "
+                                 f"got {np.shape(x)} and {np.shape(y)}")
+            if len(x) != len(y):
+                raise ValueError(f"x_{split} has {len(x)} rows but y_{split} has {len(y)} labels")
+
     def __repr__(self) -> str:
         kind = "binarised" if self.binarized else "raw"
         return f"Digits({kind}: {len(self.y_train)} train / {len(self.y_test)} test images of 8x8)"

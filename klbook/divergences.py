@@ -14,8 +14,10 @@ Conventions (shared with :func:`scipy.stats.entropy` and
   ``inf``, exactly as the definitions say;
 * inputs must already be probability vectors (non-negative, summing to 1 within
   :data:`klbook._validation.SUM_ATOL`, or a looser float32 tolerance, see
-  :func:`klbook._validation.sum_tolerance`); ``normalize=True`` rescales instead.
-  Unlike :func:`scipy.stats.entropy`, nothing is normalised silently.
+  :func:`klbook._validation.sum_tolerance`, at most 1e-3 whatever the precision);
+  a vector accepted within it is divided by its sum (unless it misses 1 by less
+  than 1e-12), so results respect their bounds. ``normalize=True`` rescales instead.
+  Unlike :func:`scipy.stats.entropy`, input far from normalised is rejected, not rescaled.
 
 The elementwise terms come from :func:`scipy.special.entr`,
 :func:`scipy.special.rel_entr` and :func:`scipy.special.xlogy`, which implement
@@ -27,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ._validation import as_distribution, as_float_array, check_base, pair_of_distributions
+from ._validation import _normalize_axis, as_distribution, as_float_array, check_base, pair_of_distributions
 
 __all__ = ["entropy", "cross_entropy", "kl_divergence", "js_divergence", "mutual_information"]
 
@@ -209,29 +211,45 @@ def js_divergence(p, q, *, base=None, axis=-1, normalize=False):
     return _finish(js, log_base, nonnegative=True)
 
 
-def mutual_information(joint, *, base=None, normalize=False):
-    r"""Mutual information of a 2-D joint table: :math:`I(X;Y) = D_{KL}(P_{XY}\|P_X P_Y)`.
+def mutual_information(joint, *, base=None, axis=(-2, -1), normalize=False):
+    r"""Mutual information of a joint table: :math:`I(X;Y) = D_{KL}(P_{XY}\|P_X P_Y)`.
+
+    .. math::
+
+        I(X;Y) = \sum_{x,y} P(x,y)\,\log\frac{P(x,y)}{P(x)\,P(y)} .
 
     Parameters
     ----------
-    joint : array_like, shape (n_x, n_y)
-        ``joint[i, j] = P(X = i, Y = j)``; all entries sum to 1.
+    joint : array_like, shape (..., n_x, n_y)
+        ``joint[..., i, j] = P(X = i, Y = j)``; each table sums to 1. The two axes named
+        by ``axis`` hold ``X`` and ``Y``; any other axes are a batch of tables.
     base : float, optional
         ``None`` for nats (default), ``2`` for bits.
+    axis : pair of int, default (-2, -1)
+        The axes of ``X`` and of ``Y``. With the default, a 2-D ``joint`` is one table.
     normalize : bool, default False
-        Rescale a table of counts or weights to sum to 1 instead of rejecting it.
+        Rescale each table of counts or weights to sum to 1 instead of rejecting it.
 
     Returns
     -------
-    float
-        ``0 <= I(X;Y) <= min(H(X), H(Y))``; zero iff the table is the outer
-        product of its marginals.
+    float or ndarray
+        One value per table (a float for a single table):
+        ``0 <= I(X;Y) <= min(H(X), H(Y))``; zero iff the table is the outer product of
+        its marginals. Symmetric: transposing the table changes nothing.
 
     Raises
     ------
     ValueError
-        If ``joint`` is not 2-D, is empty, holds NaN/inf or negative entries,
-        or does not sum to 1 (and ``normalize`` is False).
+        If ``joint`` has fewer than 2 dimensions, is empty, holds NaN/inf or negative
+        entries, or a table does not sum to 1 (within the tolerance of :func:`entropy`,
+        and ``normalize`` is False); if ``axis`` is not two distinct axes of ``joint``.
+    TypeError
+        If ``joint`` is not numeric, or ``base``, ``axis`` or ``normalize`` has the wrong type.
+
+    Notes
+    -----
+    Computed as :math:`\sum P\log P - \sum P\log P_X - \sum P\log P_Y` with
+    :func:`scipy.special.xlogy`, so that the product of two tiny marginals cannot underflow.
 
     Examples
     --------
@@ -239,15 +257,27 @@ def mutual_information(joint, *, base=None, normalize=False):
     1.0
     >>> mutual_information([[0.25, 0.25], [0.25, 0.25]])
     0.0
+    >>> mutual_information([[[0.5, 0.0], [0.0, 0.5]], [[0.25, 0.25], [0.25, 0.25]]], base=2)
+    array([1., 0.])
     """
     log_base = check_base(base)
     table = as_float_array(joint, "joint")
-    if table.ndim != 2:
-        raise ValueError(f"joint must be a 2-D table P(X=i, Y=j), got {table.ndim} dimension(s)")
-    table = as_distribution(table.reshape(-1), "joint", normalize=normalize).reshape(table.shape)
-    px = table.sum(axis=1, keepdims=True)
-    py = table.sum(axis=0, keepdims=True)
+    if table.ndim < 2:
+        raise ValueError(f"joint must be a table P(X=i, Y=j) with at least 2 dimensions, got {table.ndim}")
+    if isinstance(axis, (str, bytes)) or not hasattr(axis, "__len__") or len(axis) != 2:
+        raise TypeError(f"axis must be a pair of integers (the axes of X and Y), got {axis!r}")
+    ax_x = _normalize_axis(axis[0], table.ndim, "joint")
+    ax_y = _normalize_axis(axis[1], table.ndim, "joint")
+    if ax_x == ax_y:
+        raise ValueError(f"axis must name two different axes of joint, got {tuple(axis)}")
+    table = np.moveaxis(table, (ax_x, ax_y), (-2, -1))
+    shape = table.shape
+    flat = table.reshape(shape[:-2] + (shape[-2] * shape[-1],))
+    table = as_distribution(flat, "joint", normalize=normalize).reshape(shape)
+    px = table.sum(axis=-1, keepdims=True)
+    py = table.sum(axis=-2, keepdims=True)
     # sum P(x,y) [log P(x,y) - log P(x) - log P(y)]: in logs, so that the product of two
     # tiny marginals cannot underflow to 0 (which would turn a ~0 MI into inf).
     terms = special.xlogy(table, table) - special.xlogy(table, px) - special.xlogy(table, py)
-    return _finish(terms.sum(), log_base, nonnegative=True)
+    total = terms.sum() if terms.ndim == 2 else terms.sum(axis=(-2, -1))
+    return _finish(np.asarray(total), log_base, nonnegative=True)

@@ -19,14 +19,15 @@ non-finite values raise ``ValueError`` naming the argument.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import NamedTuple
 
 import numpy as np
-from scipy import special
 from scipy.spatial import cKDTree
 
-from ._validation import as_float_array, check_finite
+from ._logistic import fit_logistic
+from ._validation import as_float_array, check_finite, integer, samples
 from .divergences import kl_divergence
 
 __all__ = [
@@ -52,14 +53,6 @@ class MonteCarloEstimate(NamedTuple):
     n: int
 
 
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
 def _log_ratio(log_p, log_q, min_samples: int) -> np.ndarray:
     log_p = as_float_array(log_p, "log_p")
     log_q = as_float_array(log_q, "log_q")
@@ -71,7 +64,8 @@ def _log_ratio(log_p, log_q, min_samples: int) -> np.ndarray:
         raise ValueError(f"log_p and log_q must have the same length, got {log_p.size} and {log_q.size}")
     if log_p.size < min_samples:
         raise ValueError(f"need at least {min_samples} samples, got {log_p.size}")
-    return log_q - log_p
+    with np.errstate(over="ignore"):  # a log ratio beyond the float range is +-inf
+        return log_q - log_p
 
 
 def _k3(log_r: np.ndarray) -> np.ndarray:
@@ -82,8 +76,8 @@ def _k3(log_r: np.ndarray) -> np.ndarray:
     # u^2/2 + u^3/6 + ... + u^7/5040: truncation error < 1e-13 relative at the cut-off
     out[small] = u * u * (1 / 2 + u * (1 / 6 + u * (1 / 24 + u * (1 / 120 + u * (1 / 720 + u / 5040)))))
     big = log_r[~small]
-    with np.errstate(over="ignore"):
-        out[~small] = np.expm1(big) - big
+    with np.errstate(over="ignore", invalid="ignore"):
+        out[~small] = np.where(big == np.inf, np.inf, np.expm1(big) - big)  # e^r - 1 - r -> inf
     return out
 
 
@@ -142,7 +136,8 @@ def kl_per_sample(log_p, log_q, *, estimator: str = "k3") -> np.ndarray:
     if estimator == "k1":
         return -log_r
     if estimator == "k2":
-        return 0.5 * log_r**2
+        with np.errstate(over="ignore"):
+            return 0.5 * log_r**2
     return _k3(log_r)
 
 
@@ -179,26 +174,27 @@ def kl_monte_carlo(log_p, log_q, *, estimator: str = "k3") -> MonteCarloEstimate
     _log_ratio(log_p, log_q, min_samples=2)
     values = kl_per_sample(log_p, log_q, estimator=estimator)
     n = values.size
-    return MonteCarloEstimate(float(values.mean()), float(values.std(ddof=1) / np.sqrt(n)), n)
-
-
-def _samples(x, name: str, min_samples: int) -> np.ndarray:
-    arr = as_float_array(x, name)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must have shape (n, d) (or (n,) for scalars), got shape {arr.shape}")
-    if arr.shape[1] == 0:
-        raise ValueError(f"{name} has zero dimensions (shape {arr.shape})")
-    if arr.shape[0] < min_samples:
-        raise ValueError(f"{name} needs at least {min_samples} samples, got {arr.shape[0]}")
-    check_finite(arr, name)
-    return arr
+    if np.isfinite(values).all():
+        with np.errstate(over="ignore"):
+            mean, std = values.mean(), values.std(ddof=1)
+        if np.isfinite(mean) and np.isfinite(std):
+            return MonteCarloEstimate(float(mean), float(std / np.sqrt(n)), n)
+    # values (or their sum or spread) beyond the float range: scale by the largest first
+    top, bottom = values.max(), values.min()
+    if top == np.inf and bottom == -np.inf:
+        raise ValueError("log_p - log_q spans beyond the float range in both directions; the k1 mean is undefined")
+    if np.isinf(top) or np.isinf(bottom):  # an infinite estimate has an infinite standard error
+        return MonteCarloEstimate(float(top if np.isinf(top) else bottom), math.inf, n)
+    peak = max(abs(top), abs(bottom))
+    with np.errstate(over="ignore"):
+        mean = peak * np.mean(values / peak)
+        stderr = peak * (np.std(values / peak, ddof=1) / np.sqrt(n))
+    return MonteCarloEstimate(float(mean), float(stderr), n)
 
 
 def _pair(x, y, min_x: int, min_y: int):
-    x = _samples(x, "x", min_x)
-    y = _samples(y, "y", min_y)
+    x = samples(x, "x", min_x)
+    y = samples(y, "y", min_y)
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x and y must have the same dimension d, got {x.shape[1]} and {y.shape[1]}")
     return x, y
@@ -254,7 +250,7 @@ def histogram_kl_divergence(x, y, *, bins: int = 10, range=None, pseudocount: fl
     0.1438
     """
     x, y = _pair(x, y, 1, 1)
-    bins = _check_int(bins, "bins", 1)
+    bins = integer(bins, "bins", minimum=1)
     d = x.shape[1]
     if float(bins) ** d > 1e7:
         raise ValueError(f"bins ** d = {bins}**{d} cells is too many (at most 10**7)")
@@ -276,7 +272,11 @@ def histogram_kl_divergence(x, y, *, bins: int = 10, range=None, pseudocount: fl
         if (hi <= lo).any():
             raise ValueError("range must have lo < hi in every dimension")
     # an all-equal coordinate: widen it so the cells have positive width
-    hi = np.where(hi > lo, hi, lo + 1.0)
+    hi = np.where(hi > lo, hi, np.where(lo + 1.0 > lo, lo + 1.0, lo + np.abs(lo) * 1e-9))
+    with np.errstate(over="ignore"):
+        wide = ~np.isfinite(hi - lo)
+    if wide.any():  # a range wider than the float range: bin x / 2 (the counts are the same)
+        lo, hi, x, y = 0.5 * lo, 0.5 * hi, 0.5 * x, 0.5 * y
     edges = [np.linspace(lo[j], hi[j], bins + 1) for j in np.arange(d)]
     counts = []
     for s in (x, y):
@@ -340,79 +340,29 @@ def knn_kl_divergence(x, y, *, k: int = 1) -> float:
     >>> round(knn_kl_divergence(x, y, k=1), 4)  # (1/3)(log .5/1 + log .5/1 + log 1/2) + log(2/2)
     -0.6931
     """
-    k = _check_int(k, "k", 1)
+    k = integer(k, "k", minimum=1)
     x, y = _pair(x, y, k + 1, k)
+    # The estimate is invariant under x, y -> x / s, y / s. Data far from unit scale is divided
+    # by its largest magnitude, so that no squared distance overflows (1e200) or underflows (1e-200).
+    peak = max(np.abs(x).max(), np.abs(y).max())
+    if peak > 1e100 or 0 < peak < 1e-100:
+        x, y = x / peak, y / peak
     n, d = x.shape
     m = y.shape[0]
     # the query point itself is at distance 0 among its own sample: ask for k + 1 neighbours
     rho = cKDTree(x).query(x, k=[k + 1])[0][:, 0]
     nu = cKDTree(y).query(x, k=[k])[0][:, 0]
-    if (rho == 0).any():
-        bad = int(np.count_nonzero(rho == 0))
-        raise ValueError(
-            f"x has repeated points: {bad} sample(s) of x have {k} exact duplicate(s) among the other "
-            f"x (k-th neighbour distance 0), so log(nu/rho) is infinite; the estimator needs "
-            f"continuous data without ties (try a larger k)"
-        )
-    if (nu == 0).any():
-        bad = int(np.count_nonzero(nu == 0))
-        raise ValueError(
-            f"y repeats points of x: {bad} sample(s) of x coincide with {k} or more samples of y "
-            f"(k-th neighbour distance 0), so log(nu/rho) is -infinite; the estimator needs "
-            f"continuous data without ties (try a larger k)"
-        )
+    for dist, what, sign in ((rho, f"x has repeated points: {{}} sample(s) of x have {k} exact duplicate(s) "
+                                    "among the other x", ""),
+                             (nu, f"y repeats points of x: {{}} sample(s) of x coincide with {k} or more "
+                                  "samples of y", "-")):
+        if (dist == 0).any():
+            raise ValueError(
+                what.format(int(np.count_nonzero(dist == 0)))
+                + f" (k-th neighbour distance 0), so log(nu/rho) is {sign}infinite; the estimator needs "
+                "continuous data without ties (try a larger k)"
+            )
     return float(d * np.mean(np.log(nu / rho)) + np.log(m / (n - 1)))
-
-
-def _features(z: np.ndarray, kind: str) -> np.ndarray:
-    if kind == "linear":
-        return z
-    iu = np.triu_indices(z.shape[1])
-    return np.concatenate([z, (z[:, :, None] * z[:, None, :])[:, iu[0], iu[1]]], axis=1)
-
-
-def _fit_logistic(feats: np.ndarray, labels: np.ndarray, l2: float):
-    """An L2-penalised logistic regression fitted by damped Newton steps; returns its logit function.
-
-    Minimises ``mean(log(1 + exp(-s * (z @ w + b)))) + l2/2 * |w|^2`` (``s = +-1``) on
-    standardised features ``z``. The problem is strictly convex for ``l2 > 0``, and a handful
-    of Newton steps solve it to machine precision (a small dense system per step).
-    """
-    mean, scale = feats.mean(axis=0), feats.std(axis=0)
-    scale = np.where(scale > 0, scale, 1.0)
-    z = np.column_stack([(feats - mean) / scale, np.ones(len(feats))])
-    sign = 2.0 * labels - 1.0
-    n, k = z.shape
-    ridge = np.full(k, l2)
-    ridge[-1] = 0.0  # the bias is not penalised
-
-    # np.einsum (without optimize=True) runs its own loops instead of a threaded BLAS: these
-    # products are small, and BLAS threads only add overhead here, badly so on a busy machine.
-    def logits(theta):
-        return np.einsum("nk,k->n", z, theta)
-
-    def objective(theta):
-        return np.logaddexp(0.0, -sign * logits(theta)).mean() + 0.5 * np.sum(ridge * theta**2)
-
-    theta = np.zeros(k)
-    value = objective(theta)
-    for _ in range(100):
-        prob = special.expit(logits(theta))  # P(label 1 | x)
-        grad = np.einsum("nk,n->k", z, prob - labels) / n + ridge * theta
-        hess = np.einsum("ni,nj->ij", z * (prob * (1 - prob))[:, None], z) / n
-        hess += np.diag(ridge) + 1e-12 * np.eye(k)
-        step = np.linalg.solve(hess, grad)
-        t = 1.0
-        while True:  # backtracking keeps every step a descent step
-            new_value = objective(theta - t * step)
-            if new_value <= value - 1e-4 * t * (grad @ step) or t < 1e-10:
-                break
-            t *= 0.5
-        theta, value = theta - t * step, new_value
-        if np.abs(t * step).max() < 1e-10 or grad @ step < 1e-20:
-            break
-    w, b = theta[:-1], theta[-1]
-    return lambda f: np.einsum("nk,k->n", (f - mean) / scale, w) + b
 
 
 def classifier_kl_divergence(x, y, *, features: str = "quadratic", l2: float = 1e-4, folds: int = 2) -> float:
@@ -445,7 +395,8 @@ def classifier_kl_divergence(x, y, *, features: str = "quadratic", l2: float = 1
         Samples of ``Q``.
     features : {"quadratic", "linear"}, default "quadratic"
     l2 : float, default 1e-4
-        Ridge penalty on the standardised feature weights (not the bias).
+        Ridge penalty on the standardised feature weights (not the bias); the fit is
+        shared with :func:`klbook.fit_log_ratio` (see :mod:`klbook._logistic`).
     folds : int, default 2
         Number of cross-fitting blocks, ``>= 2``; each block needs >= 2 samples of each.
 
@@ -471,18 +422,16 @@ def classifier_kl_divergence(x, y, *, features: str = "quadratic", l2: float = 1
         raise ValueError(f"features must be 'quadratic' or 'linear', got {features!r}")
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not np.isfinite(l2) or l2 < 0:
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
-    folds = _check_int(folds, "folds", 2)
+    folds = integer(folds, "folds", minimum=2)
     x, y = _pair(x, y, 2 * folds, 2 * folds)
-    fx, fy = _features(x, features), _features(y, features)
+    degree = 2 if features == "quadratic" else 1
     blocks_x = np.array_split(np.arange(len(x)), folds)
     blocks_y = np.array_split(np.arange(len(y)), folds)
     estimates = []
     for bx, by in zip(blocks_x, blocks_y):
-        train_x = np.setdiff1d(np.arange(len(x)), bx)
-        train_y = np.setdiff1d(np.arange(len(y)), by)
-        feats = np.concatenate([fx[train_x], fy[train_y]])
-        labels = np.concatenate([np.ones(len(train_x)), np.zeros(len(train_y))])
-        logit = _fit_logistic(feats, labels, float(l2))
-        estimates.append(np.mean(logit(fx[bx])) - np.log(len(train_x) / len(train_y)))
+        train_x = np.delete(x, bx, axis=0)
+        train_y = np.delete(y, by, axis=0)
+        logit = fit_logistic(train_x, train_y, degree=degree, l2=float(l2))
+        estimates.append(np.mean(logit(x[bx])) - np.log(len(train_x) / len(train_y)))
     weights = np.array([len(b) for b in blocks_x], dtype=float)
     return float(np.average(estimates, weights=weights))

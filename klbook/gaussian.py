@@ -70,6 +70,8 @@ def kl_normal(mu_p, sigma_p, mu_q, sigma_q):
     with np.errstate(over="ignore", under="ignore"):
         ratio = sigma_p / sigma_q
         z = (mu_p - mu_q) / sigma_q
+        # a difference of two huge means can overflow although the standardised one is small
+        z = np.where(np.isfinite(z), z, mu_p / sigma_q - mu_q / sigma_q)
         kl = (np.log(sigma_q) - np.log(sigma_p)) + 0.5 * (ratio**2 + z**2) - 0.5
     return kl.item() if kl.ndim == 0 else kl
 
@@ -89,7 +91,7 @@ def _cholesky(cov: np.ndarray, name: str, rtol: float) -> np.ndarray:
             f"relative to its largest entry {float(scale.max()):.3g})"
         )
     try:
-        return np.linalg.cholesky(0.5 * (cov + np.swapaxes(cov, -1, -2)))
+        return np.linalg.cholesky(0.5 * cov + 0.5 * np.swapaxes(cov, -1, -2))  # cov + cov^T can overflow
     except np.linalg.LinAlgError:
         raise ValueError(f"{name} is not positive definite") from None
 
@@ -164,15 +166,29 @@ def kl_mvn(mean_p, cov_p, mean_q, cov_q):
     except ValueError:
         raise ValueError("the batch shapes of the means and covariances do not broadcast") from None
 
+    # KL is invariant under x -> x / s. Where the covariances are far from unit scale,
+    # divide their scale out first, so that no square, solve or Cholesky factor overflows
+    # or underflows; at ordinary scales (1e-100 to 1e100) nothing is touched.
+    spread = np.broadcast_to(np.sqrt(np.maximum(np.abs(cov_p).max(axis=(-2, -1)),
+                                                np.abs(cov_q).max(axis=(-2, -1)))), batch)
+    s = np.where((spread > 1e100) | (spread < 1e-100), spread, 1.0)
+    cov_p = cov_p / (s**2)[..., None, None]
+    cov_q = cov_q / (s**2)[..., None, None]
+    half = 0.5 * mean_q - 0.5 * mean_p  # half the difference of the means: cannot overflow
+    with np.errstate(over="ignore"):
+        diff = np.broadcast_to(2.0 * (half / s[..., None]), batch + (d,))
     chol_p = np.broadcast_to(_cholesky(cov_p, "cov_p", rtol_p), batch + (d, d))
     chol_q = np.broadcast_to(_cholesky(cov_q, "cov_q", rtol_q), batch + (d, d))
-    diff = np.broadcast_to(mean_q - mean_p, batch + (d,))[..., None]
-    # L_q^{-1} L_p and L_q^{-1} (mu_q - mu_p), by solving rather than inverting.
-    a = np.linalg.solve(chol_q, chol_p)
-    b = np.linalg.solve(chol_q, diff)[..., 0]
-    trace = np.sum(a**2, axis=(-2, -1))
-    maha = np.sum(b**2, axis=-1)
+    # L_q^{-1} L_p and L_q^{-1} (mu_q - mu_p), by solving rather than inverting. A square
+    # that overflows is a KL beyond the float range: inf, without a warning.
+    finite_diff = np.isfinite(diff).all(axis=-1)
+    with np.errstate(over="ignore", under="ignore"):
+        a = np.linalg.solve(chol_q, chol_p)
+        b = np.linalg.solve(chol_q, np.where(finite_diff[..., None], diff, 0.0)[..., None])[..., 0]
+        trace = np.sum(a**2, axis=(-2, -1))
+        maha = np.where(finite_diff, np.sum(b**2, axis=-1), np.inf)
     logdet_q = 2.0 * np.sum(np.log(np.diagonal(chol_q, axis1=-2, axis2=-1)), axis=-1)
     logdet_p = 2.0 * np.sum(np.log(np.diagonal(chol_p, axis1=-2, axis2=-1)), axis=-1)
-    kl = np.asarray(0.5 * (trace + maha - d + logdet_q - logdet_p))
+    with np.errstate(over="ignore"):
+        kl = np.asarray(0.5 * (trace + maha - d + logdet_q - logdet_p))
     return kl.item() if kl.ndim == 0 else kl

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from ._validation import as_distribution, as_float_array, check_finite
+from ._validation import as_distribution, as_float_array, check_finite, check_tensor, generator, real
 from .divergences import mutual_information
 
 __all__ = [
@@ -213,6 +213,8 @@ def _check_n_clusters(n_clusters) -> int:
         raise TypeError(f"n_clusters must be an integer, got {type(n_clusters).__name__}")
     if n_clusters < 1:
         raise ValueError(f"n_clusters must be >= 1, got {n_clusters}")
+    if n_clusters > 10**6:
+        raise ValueError(f"n_clusters must be <= 10**6, got {n_clusters}")
     return int(n_clusters)
 
 
@@ -341,7 +343,7 @@ def information_bottleneck(
     neg_h_yx = -special.entr(p_y_given_x).sum(axis=1)
     p_y = table.sum(axis=0)
     if init is None:
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng() if seed is None else generator(seed, "seed")
         q0 = rng.dirichlet(np.ones(n_t), size=n_x)
     else:
         q0 = as_float_array(init, "init")
@@ -403,7 +405,7 @@ def information_curve(p_xy, betas, n_clusters, *, perturb=1e-2, seed=0, **kwargs
     n_clusters : int
         Cardinality of ``T``.
     perturb : float, default 1e-2
-        Size :math:`\epsilon` of the log-scale perturbation between steps.
+        Size :math:`\epsilon` of the log-scale perturbation between steps, in [0, 10].
     seed : int, default 0
         Seeds the first encoder and the perturbations.
     **kwargs
@@ -418,7 +420,7 @@ def information_curve(p_xy, betas, n_clusters, *, perturb=1e-2, seed=0, **kwargs
     Raises
     ------
     ValueError
-        If ``betas`` is empty, not 1-D, or not strictly increasing, or ``perturb < 0``.
+        If ``betas`` is empty, not 1-D, or not strictly increasing, or ``perturb`` is outside [0, 10].
 
     Examples
     --------
@@ -433,9 +435,8 @@ def information_curve(p_xy, betas, n_clusters, *, perturb=1e-2, seed=0, **kwargs
     check_finite(b, "betas")
     if (np.diff(b) <= 0).any():
         raise ValueError("betas must be strictly increasing (annealing follows beta upwards)")
-    if not (isinstance(perturb, numbers.Real) and perturb >= 0):
-        raise ValueError(f"perturb must be a non-negative number, got {perturb!r}")
-    rng = np.random.default_rng(seed)
+    perturb = real(perturb, "perturb", low=0.0, high=10.0)
+    rng = generator(seed, "seed")
     results = []
     init = None
     for beta in b:
@@ -489,8 +490,7 @@ def _split_clusters(res: IBResult, perturb: float, rng: np.random.Generator) -> 
 def _check_scores(scores):
     import torch
 
-    if not isinstance(scores, torch.Tensor):
-        raise TypeError(f"scores must be a torch.Tensor, got {type(scores).__name__}")
+    check_tensor(scores, "scores", allow_empty=True)
     if scores.ndim != 2 or scores.shape[0] != scores.shape[1] or scores.shape[0] < 2:
         raise ValueError(
             f"scores must be a square (n, n) matrix with n >= 2, scores[i, j] = f(x_i, y_j); "
@@ -623,8 +623,11 @@ def mine_loss(scores, log_running_mean=None, *, momentum=0.01):
     (0.0, 0.0)
     """
     torch = _check_scores(scores)
-    if not (isinstance(momentum, numbers.Real) and 0 < momentum <= 1):
-        raise ValueError(f"momentum must lie in (0, 1], got {momentum!r}")
+    momentum = real(momentum, "momentum", low=0.0, high=1.0, low_open=True)
+    if log_running_mean is not None:
+        check_tensor(log_running_mean, "log_running_mean", allow_inf=False)
+        if log_running_mean.numel() != 1:
+            raise ValueError(f"log_running_mean must be a scalar tensor, got shape {tuple(log_running_mean.shape)}")
     n = scores.shape[0]
     mask = ~torch.eye(n, dtype=torch.bool, device=scores.device)
     joint = torch.diagonal(scores).mean()

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import integrate
 from scipy.special import logsumexp
 
-from ._validation import as_float_array, check_finite
+from ._validation import as_float_array, check_finite, integer, real
 
 __all__ = ["kl_quad", "BernoulliMixture", "fit_bernoulli_mixture", "bernoulli_log_likelihood"]
 
@@ -56,7 +57,9 @@ def kl_quad(logpdf_p, logpdf_q, *, lower=-np.inf, upper=np.inf, epsabs=1e-12, ep
     TypeError
         If ``logpdf_p`` or ``logpdf_q`` is not callable.
     ValueError
-        If ``lower >= upper``, a bound is NaN, or ``p`` does not integrate to 1 on
+        If a log density returns NaN or +inf, or the quadrature does not converge
+        to a finite value that it can vouch for (a divergent tail is reported as ``inf``);
+        if ``lower >= upper``, a bound is NaN, or ``p`` does not integrate to 1 on
         ``[lower, upper]`` (within ``1e-6``): a wrong support or an unnormalised density.
 
     Examples
@@ -76,30 +79,70 @@ def kl_quad(logpdf_p, logpdf_q, *, lower=-np.inf, upper=np.inf, epsabs=1e-12, ep
             raise ValueError(f"{name} must be a real number (inf allowed), got {b!r}")
     if not lower < upper:
         raise ValueError(f"lower must be smaller than upper, got lower={lower}, upper={upper}")
+    epsabs = real(epsabs, "epsabs", low=0.0)
+    epsrel = real(epsrel, "epsrel", low=0.0)
+    limit = integer(limit, "limit", minimum=1, maximum=2**31 - 1)
+
+    def log_density(f, name, x):
+        value = f(x)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must return a real number for a float x, got {type(value).__name__}") from None
+        if np.isnan(value) or value == np.inf:
+            raise ValueError(f"{name}({x:.6g}) = {value}; a log density must be a real number or -inf")
+        return value
 
     def density(x):
-        return float(np.exp(logpdf_p(x)))
+        return float(np.exp(log_density(logpdf_p, "logpdf_p", x)))
 
     def integrand(x):
-        lp = float(logpdf_p(x))
+        lp = log_density(logpdf_p, "logpdf_p", x)
         if lp == -np.inf:
             return 0.0
-        lq = float(logpdf_q(x))
+        lq = log_density(logpdf_q, "logpdf_q", x)
         if lq == -np.inf:
             raise _QVanishes
-        return float(np.exp(lp) * (lp - lq))
+        with np.errstate(over="ignore"):
+            return float(np.exp(lp) * (lp - lq))
 
     opts = dict(epsabs=epsabs, epsrel=epsrel, limit=limit)
-    mass = integrate.quad(density, lower, upper, **opts)[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", integrate.IntegrationWarning)
+        mass = integrate.quad(density, lower, upper, **opts)[0]
     if abs(mass - 1.0) > 1e-6:
         raise ValueError(
             f"logpdf_p integrates to {mass:.8g} on [{lower}, {upper}], not 1: "
             "check the support (lower, upper) and the normalisation of p"
         )
     try:
-        return float(integrate.quad(integrand, lower, upper, **opts)[0])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", integrate.IntegrationWarning)
+            value = float(integrate.quad(integrand, lower, upper, **opts)[0])
+        if value == np.inf or (not caught and value > -1e-9):
+            return value
+        # quad struggled (or went negative, which a KL cannot): a tail of p(x) log(p/q) that
+        # decays no faster than 1/|x| makes the integral diverge to +inf (Cauchy against a normal)
+        if _tail_diverges(integrand, lower, upper):
+            return float("inf")
     except _QVanishes:
         return float("inf")
+    raise ValueError(
+        f"the quadrature did not converge (it returned {value:.6g}"
+        + (f": {caught[0].message}" if caught else "") + "); narrow (lower, upper) or raise limit"
+    )
+
+
+def _tail_diverges(integrand, lower, upper) -> bool:
+    """Whether ``|x| integrand(x)`` stays away from 0 far out in an infinite tail."""
+    far = np.geomspace(1e3, 1e30, 28)
+    for sign, bound in ((1.0, upper), (-1.0, lower)):
+        if sign * bound != np.inf:
+            continue
+        tail = np.array([abs(x) * integrand(sign * x) for x in far])
+        if np.all(tail[-10:] > 1e-3):
+            return True
+    return False
 
 
 class _QVanishes(Exception):
@@ -186,19 +229,21 @@ def bernoulli_log_likelihood(x, weights, means):
     return logsumexp(_component_log_likelihood(x, *_log_params(means)) + log_w, axis=1)
 
 
-def _check_params(weights: np.ndarray, means: np.ndarray, n_features: int) -> None:
+def _check_params(weights: np.ndarray, means: np.ndarray, n_features: int, means_name: str = "means") -> None:
     if weights.ndim != 1 or weights.size == 0:
         raise ValueError(f"weights must be a non-empty 1-D array, got shape {weights.shape}")
     check_finite(weights, "weights")
     if (weights < 0).any() or abs(weights.sum() - 1.0) > 1e-6:
         raise ValueError("weights must be non-negative and sum to 1")
+    if means.ndim == 2 and means.shape[0] == weights.size and means.shape[1] != n_features:
+        raise ValueError(f"x has {n_features} features but {means_name} has {means.shape[1]}")
     if means.shape != (weights.size, n_features):
         raise ValueError(
-            f"means must have shape (K, D) = ({weights.size}, {n_features}), got {means.shape}"
+            f"{means_name} must have shape (K, D) = ({weights.size}, {n_features}), got {means.shape}"
         )
-    check_finite(means, "means")
+    check_finite(means, means_name)
     if (means < 0).any() or (means > 1).any():
-        raise ValueError("means must lie in [0, 1]")
+        raise ValueError(f"{means_name} must lie in [0, 1]")
 
 
 @dataclass(frozen=True)
@@ -449,7 +494,7 @@ def fit_bernoulli_mixture(
     smoothing = float(smoothing)
     if init_means is not None:
         init_means = as_float_array(init_means, "init_means")
-        _check_params(np.full(n_components, 1.0 / n_components), init_means, d)
+        _check_params(np.full(n_components, 1.0 / n_components), init_means, d, "init_means")
         if n_init != 1:
             raise ValueError("n_init must be 1 when init_means is given")
         starts = [init_means.copy()]

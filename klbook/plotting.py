@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import matplotlib as mpl
+from matplotlib.figure import Figure
 import matplotlib.pyplot as plt
 from cycler import cycler
 
@@ -74,5 +75,7 @@ def check_labels(fig) -> None:
 def show(fig=None) -> None:
     """Check the labels of ``fig`` (default: the current figure), then display it."""
     fig = plt.gcf() if fig is None else fig
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure or None, got {type(fig).__name__}")
     check_labels(fig)
     plt.show()

@@ -33,7 +33,6 @@ All log-likelihoods are in **nats per image**. Everything runs on the device giv
 
 from __future__ import annotations
 
-import contextlib
 import math
 import numbers
 import time
@@ -43,24 +42,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .notebook import get_device, progress
+from ._validation import check_tensor, integer, real
+from .notebook import get_device, progress, torch_threads as _torch_threads
 
 
-@contextlib.contextmanager
-def _torch_threads(n):
-    """Run torch on ``n`` intra-op threads (``None``: leave the setting alone), then restore it.
-
-    The products in this module are small; on a CPU shared with other work, extra threads
-    mostly wait for each other (measured here: one linear layer 15x slower on 2 threads
-    than on 1 when both cores were busy).
-    """
-    old = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 __all__ = [
     "VAE",
@@ -75,24 +60,6 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
-
-
-def _positive_float(value, name: str, *, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be finite and {bound}, got {value}")
-    return value
 
 
 def _as_images(x, name: str, n_pixels: int, device) -> torch.Tensor:
@@ -148,7 +115,7 @@ def kl_to_standard_normal(mu, logvar):
     TypeError
         If an argument is not a floating-point tensor.
     ValueError
-        If the shapes differ.
+        If an argument is empty or holds NaN/inf, or the shapes differ.
 
     Examples
     --------
@@ -159,8 +126,7 @@ def kl_to_standard_normal(mu, logvar):
     0.8069
     """
     for name, t in (("mu", mu), ("logvar", logvar)):
-        if not isinstance(t, torch.Tensor) or not t.dtype.is_floating_point:
-            raise TypeError(f"{name} must be a floating-point torch tensor, got {type(t).__name__}")
+        check_tensor(t, name)
     if mu.shape != logvar.shape:
         raise ValueError(f"mu and logvar must have the same shape, got {tuple(mu.shape)} and {tuple(logvar.shape)}")
     return 0.5 * (mu.square() + logvar.exp() - 1.0 - logvar)
@@ -220,17 +186,16 @@ class VAE(nn.Module):
 
     def __init__(self, n_pixels=64, n_latent=8, n_hidden=256, *, n_models=1, seed=0, device=None):
         super().__init__()
-        self.n_pixels = _positive_int(n_pixels, "n_pixels")
-        self.n_latent = _positive_int(n_latent, "n_latent")
-        self.n_hidden = _positive_int(n_hidden, "n_hidden")
-        self.n_models = _positive_int(n_models, "n_models")
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        self.n_pixels = integer(n_pixels, "n_pixels", minimum=1)
+        self.n_latent = integer(n_latent, "n_latent", minimum=1, maximum=10**5)
+        self.n_hidden = integer(n_hidden, "n_hidden", minimum=1, maximum=10**5)
+        self.n_models = integer(n_models, "n_models", minimum=1)
+        seed = integer(seed, "seed", minimum=0)
         g = torch.Generator().manual_seed(int(seed))
         M, P, D, H = self.n_models, self.n_pixels, self.n_latent, self.n_hidden
         self.enc = nn.ModuleList([_StackedLinear(M, P, H, g), _StackedLinear(M, H, H, g), _StackedLinear(M, H, 2 * D, g)])
         self.dec = nn.ModuleList([_StackedLinear(M, D, H, g), _StackedLinear(M, H, H, g), _StackedLinear(M, H, P, g)])
-        self.to(get_device() if device is None else torch.device(device))
+        self.to(get_device(device))
 
     @property
     def device(self) -> torch.device:
@@ -316,7 +281,7 @@ class VAE(nn.Module):
     @torch.no_grad()
     def sample(self, n, *, generator=None):
         r"""Pixel probabilities :math:`\sigma(f_\theta(z))` of ``n`` images with :math:`z \sim p(z)`."""
-        n = _positive_int(n, "n")
+        n = integer(n, "n", minimum=1)
         z = torch.randn((self.n_models, n, self.n_latent), generator=generator, device=self.device)
         return self._squeeze(torch.sigmoid(self._decode(z)))
 
@@ -389,10 +354,10 @@ def iwae_bound(model: VAE, x, k: int, *, generator=None, max_batch: int = 2**16,
         raise TypeError(f"model must be a klbook VAE, got {type(model).__name__}")
     if model.n_models != 1:
         raise ValueError(f"model must be a single VAE (n_models == 1); call .unstack() first, got n_models={model.n_models}")
-    k = _positive_int(k, "k")
-    max_batch = _positive_int(max_batch, "max_batch")
+    k = integer(k, "k", minimum=1)
+    max_batch = integer(max_batch, "max_batch", minimum=1)
     if threads is not None:
-        threads = _positive_int(threads, "threads")
+        threads = integer(threads, "threads", minimum=1, maximum=4096)
     x = _as_images(x, "x", model.n_pixels, model.device)
     with _torch_threads(threads):
         return _iwae(model, x, k, generator, max_batch)
@@ -527,25 +492,23 @@ def train_vae(
     >>> len(fit.models), fit.train_kl.shape
     (2, (3, 2))
     """
-    device = get_device() if device is None else torch.device(device)
+    device = get_device(device)
     betas = (beta,) if isinstance(beta, numbers.Real) else tuple(beta) if isinstance(beta, (list, tuple, np.ndarray)) else None
     if betas is None:
         raise TypeError(f"beta must be a number or a sequence of numbers, got {type(beta).__name__}")
     if len(betas) == 0:
         raise ValueError("beta is an empty sequence")
-    betas = tuple(_positive_float(b, "beta", allow_zero=True) for b in betas)
-    n_latent = _positive_int(n_latent, "n_latent")
-    n_hidden = _positive_int(n_hidden, "n_hidden")
-    steps = _positive_int(steps, "steps")
-    batch_size = _positive_int(batch_size, "batch_size")
-    eval_every = _positive_int(eval_every, "eval_every")
-    lr = _positive_float(lr, "lr")
-    if isinstance(warmup, bool) or not isinstance(warmup, numbers.Real) or not 0 <= warmup <= 1:
-        raise ValueError(f"warmup must be a fraction in [0, 1], got {warmup!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    betas = tuple(real(b, "beta", low=0.0) for b in betas)
+    n_latent = integer(n_latent, "n_latent", minimum=1)
+    n_hidden = integer(n_hidden, "n_hidden", minimum=1)
+    steps = integer(steps, "steps", minimum=1)
+    batch_size = integer(batch_size, "batch_size", minimum=1)
+    eval_every = integer(eval_every, "eval_every", minimum=1)
+    lr = real(lr, "lr", low=0.0, low_open=True)
+    warmup = real(warmup, "warmup", low=0.0, high=1.0)
+    seed = integer(seed, "seed", minimum=0)
     if threads is not None:
-        threads = _positive_int(threads, "threads")
+        threads = integer(threads, "threads", minimum=1, maximum=4096)
     if isinstance(x_train, torch.Tensor):
         n_pixels = x_train.shape[-1] if x_train.ndim == 2 else 0
     else:
@@ -585,9 +548,14 @@ def train_vae(
         log(0)
         for step in progress(range(1, steps + 1), desc="training VAE"):
             idx = torch.randint(0, xtr.shape[0], (batch_size,), generator=g_batch, device=device)
-            log_lik, kl = model._terms(xtr[idx], g_noise)
+            try:
+                log_lik, kl = model._terms(xtr[idx], g_noise)
+            except ValueError as exc:  # the encoder's output went non-finite
+                raise FloatingPointError(f"training diverged at step {step} ({exc}); lower lr") from None
             weight = min(1.0, step / n_warm) if n_warm > 0 else 1.0
             loss = -(log_lik - weight * beta_t * kl).mean(-1).sum()  # the models are independent
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"the training loss became {loss.item()} at step {step}; lower lr")
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -636,7 +604,7 @@ def active_units(model: VAE, x, *, threshold: float = 1e-2):
     """
     if not isinstance(model, VAE) or model.n_models != 1:
         raise TypeError("model must be a single klbook VAE")
-    threshold = _positive_float(threshold, "threshold")
+    threshold = real(threshold, "threshold", low=0.0, low_open=True)
     x = _as_images(x, "x", model.n_pixels, model.device)
     if x.shape[0] < 2:
         raise ValueError("x needs at least 2 images to measure a variance")

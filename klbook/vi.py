@@ -21,13 +21,12 @@ Everything is in nats.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
 
-from ._validation import as_float_array, check_finite, positive
+from ._validation import as_float_array, check_finite, finite, integer, positive, real
 
 __all__ = ["kl_beta", "beta_bernoulli_log_evidence", "beta_bernoulli_elbo", "GaussianVIFit", "fit_gaussian_vi"]
 
@@ -214,21 +213,21 @@ def fit_gaussian_vi(log_joint, dim, *, family="diag", steps=2000, n_samples=16, 
     import torch
 
     from .notebook import get_device
-    from .vae import _torch_threads
+    from .notebook import torch_threads as _torch_threads
 
     if not callable(log_joint):
         raise TypeError("log_joint must be callable")
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or dim < 1:
-        raise ValueError(f"dim must be a positive integer, got {dim!r}")
+    dim = integer(dim, "dim", minimum=1)
     if family not in ("diag", "full"):
         raise ValueError(f"family must be 'diag' or 'full', got {family!r}")
-    for name, v in (("steps", steps), ("n_samples", n_samples)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
-    device = get_device() if device is None else torch.device(device)
-    m0 = np.zeros(dim) if init_mean is None else as_float_array(init_mean, "init_mean")
+    steps = integer(steps, "steps", minimum=1)
+    n_samples = integer(n_samples, "n_samples", minimum=1)
+    lr = real(lr, "lr", low=0.0, low_open=True)
+    seed = integer(seed, "seed", minimum=0)
+    if threads is not None:
+        threads = integer(threads, "threads", minimum=1, maximum=4096)
+    device = get_device(device)
+    m0 = np.zeros(dim) if init_mean is None else finite(init_mean, "init_mean")
     if m0.shape != (dim,):
         raise ValueError(f"init_mean must have shape ({dim},), got {m0.shape}")
     dt = torch.float64
@@ -263,8 +262,17 @@ def _optimise(steps, n_samples, dim, g, dt, device, mean, scale, log_diag, const
         eps = torch.randn((n_samples, dim), generator=g, dtype=dt, device=device)
         theta = mean + eps @ scale().T
         values = log_joint(theta)
+        if not isinstance(values, torch.Tensor) or values.grad_fn is None:
+            raise TypeError(
+                "log_joint must return a torch tensor computed from its argument (so that the "
+                f"gradient flows back), got {type(values).__name__}"
+                + (" without a gradient" if isinstance(values, torch.Tensor) else "")
+            )
         if values.shape != (n_samples,):
             raise ValueError(f"log_joint must return shape (S,) = ({n_samples},), got {tuple(values.shape)}")
+        if not torch.isfinite(values).all():
+            raise ValueError(f"log_joint returned a non-finite value at step {step} (NaN or inf); "
+                             "check it, the init_mean, or lower lr")
         elbo = values.mean() + log_diag.sum() + const
         opt.zero_grad(set_to_none=True)
         (-elbo).backward()

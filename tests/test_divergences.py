@@ -315,7 +315,7 @@ def test_sum_tolerance_is_as_documented():
 @pytest.mark.parametrize(
     "joint, message",
     [
-        ([0.5, 0.5], "2-D"),
+        ([0.5, 0.5], "at least 2 dimensions"),
         ([[0.5, 0.6], [0.0, 0.0]], "does not sum to 1"),
         ([[0.5, -0.5], [0.5, 0.5]], "negative"),
         ([[np.nan, 0.5], [0.25, 0.25]], "NaN"),
@@ -382,3 +382,24 @@ def test_axis_is_taken_in_each_argument_then_batch_axes_broadcast():
     q = rng.dirichlet(np.ones(3), size=2).T  # two distributions along axis 0, shape (3, 2)
     got = kb.kl_divergence(p, q, axis=0)
     np.testing.assert_allclose(got, [kb.kl_divergence(p, q[:, j]) for j in range(2)], rtol=1e-12)
+
+
+# --- mutual information of a batch of tables ------------------------------------------------------
+
+
+def test_mutual_information_batches_tables_along_axis():
+    rng = np.random.default_rng(7)
+    j = rng.random((6, 3, 4))
+    j /= j.sum(axis=(1, 2), keepdims=True)
+    one_by_one = np.array([kb.mutual_information(t) for t in j])
+    np.testing.assert_array_equal(kb.mutual_information(j), one_by_one)
+    np.testing.assert_allclose(kb.mutual_information(j.transpose(1, 0, 2), axis=(0, 2)), one_by_one, rtol=1e-13)
+    np.testing.assert_allclose(kb.mutual_information(j, axis=(2, 1)), one_by_one, rtol=1e-13)  # I(X;Y) = I(Y;X)
+    # the chapter-7 route: D_KL(P_XY || P_X P_Y) of each stacked table
+    outer = j.sum(axis=2, keepdims=True) * j.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(kb.mutual_information(j), kb.kl_divergence(j.reshape(6, -1), outer.reshape(6, -1)),
+                               rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="two different axes"):
+        kb.mutual_information(j, axis=(1, 1))
+    with pytest.raises(TypeError, match="pair of integers"):
+        kb.mutual_information(j, axis=1)

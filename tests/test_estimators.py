@@ -285,20 +285,33 @@ def test_classifier_rejects_bad_input(kwargs, error, message):
         kb.classifier_kl_divergence(np.arange(20.0), np.arange(20.0) + 0.5, **kwargs)
 
 
-def test_newton_logistic_regression_matches_scikit_learn():
-    # the hand-written Newton solver behind classifier_kl_divergence against sklearn's
-    # lbfgs on the same objective: mean log-loss + l2/2 |w|^2 on standardised features,
-    # i.e. C = 1 / (n * l2) in scikit-learn's parametrisation (intercept not penalised)
+def test_the_shared_logistic_regression_matches_scikit_learn():
+    # the one hand-written Newton solver behind classifier_kl_divergence and fit_log_ratio,
+    # against sklearn's lbfgs on the same objective and features: mean log-loss + l2/2 |w|^2
+    # on standardised polynomial features of the inputs, i.e. C = 1 / (n * l2)
+    # in scikit-learn's parametrisation (intercept not penalised)
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
-    from klbook.estimators import _features, _fit_logistic
+    from klbook._logistic import fit_logistic
 
     rng = np.random.default_rng(3)
-    x = np.concatenate([rng.normal(0.0, 1.0, (300, 2)), rng.normal(0.7, 1.4, (200, 2))])
-    labels = np.concatenate([np.ones(300), np.zeros(200)])
-    feats = _features(x, "quadratic")
-    l2 = 1e-2
-    ours = _fit_logistic(feats, labels, l2)(feats)
-    z = (feats - feats.mean(axis=0)) / feats.std(axis=0)
-    sk = LogisticRegression(C=1 / (len(z) * l2), tol=1e-12, max_iter=10_000).fit(z, labels)
-    np.testing.assert_allclose(ours, sk.decision_function(z), atol=1e-5)
+    for degree, l2, scale in [(2, 1e-2, 1.0), (1, 1e-3, 1.0), (2, 1e-2, 1e200), (2, 1e-4, 1e-200)]:
+        x_pos, x_neg = rng.normal(0.0, 1.0, (300, 2)), rng.normal(0.7, 1.4, (200, 2))
+        ours = fit_logistic(x_pos * scale, x_neg * scale, degree=degree, l2=l2)
+        x = np.concatenate([x_pos, x_neg])
+        labels = np.concatenate([np.ones(300), np.zeros(200)])
+        sk = make_pipeline(PolynomialFeatures(degree, include_bias=False), StandardScaler(),
+                           LogisticRegression(C=1 / (len(x) * l2), tol=1e-12, max_iter=10_000)).fit(x, labels)
+        np.testing.assert_allclose(ours(x * scale), sk.decision_function(x), atol=1e-5)
+
+def test_classifier_estimate_is_bit_identical_at_any_power_of_two_scale():
+    # the shared fit divides each column by a power of two (exact), so rescaling the data by
+    # one changes nothing, and extreme scales neither overflow nor underflow
+    rng = np.random.default_rng(11)
+    x, y = rng.normal(0.0, 1.0, (200, 2)), rng.normal(0.5, 1.2, (200, 2))
+    reference = kb.classifier_kl_divergence(x, y)
+    for k in (-600, -40, 7, 600):
+        assert kb.classifier_kl_divergence(np.ldexp(x, k), np.ldexp(y, k)) == reference
+    assert kb.classifier_kl_divergence(x * 1e200, y * 1e200) == pytest.approx(reference, rel=1e-9)

@@ -171,7 +171,8 @@ def test_fit_rejects_bad_arguments(args, kwargs, error, message):
     [
         ([0.5, 0.6], [[0.5, 0.5], [0.5, 0.5]], "sum to 1"),
         ([1.0], [[0.5, 1.5]], r"lie in \[0, 1\]"),
-        ([1.0], [[0.5, 0.5, 0.5]], "must have shape"),
+        ([1.0], [[0.5, 0.5, 0.5]], "x has 2 features but means has 3"),
+        ([1.0], [0.5, 0.5], "must have shape"),
     ],
 )
 def test_log_likelihood_rejects_bad_parameters(w, mu, message):
