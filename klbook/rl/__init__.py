@@ -11,7 +11,8 @@ The pieces, each usable on its own and tested in ``tests/test_rl.py``, one modul
 * :func:`categorical_kl` and :func:`kl_estimators` -- the exact KL between
   categorical policies, and the sample estimators :math:`k_1` and :math:`k_3`;
 * :func:`conjugate_gradient`, :func:`fisher_vector_product` and
-  :func:`backtracking_line_search` -- the three parts of a TRPO step;
+  :func:`backtracking_line_search` -- the three parts of a TRPO step, and
+  :func:`surrogate_and_kl`, the two numbers its line search tests;
 * :func:`train_ppo` and :func:`train_trpo` -- complete training loops that
   return a :class:`TrainingHistory` (per-episode returns, per-update KL and
   clip statistics).
@@ -38,6 +39,7 @@ from .trpo import (
     flat_params,
     LineSearchResult,
     set_flat_params,
+    surrogate_and_kl,
     train_trpo,
 )
 
@@ -50,6 +52,7 @@ __all__ = [
     "fisher_vector_product",
     "backtracking_line_search",
     "LineSearchResult",
+    "surrogate_and_kl",
     "ActorCritic",
     "RolloutCollector",
     "Rollout",
