@@ -150,6 +150,8 @@ def markdown(result: dict) -> str:
         lines.append(f"| {r['setting']} | {r['algorithm']} | {r['seed']} | {fmt(r['steps_to_solve'])} "
                      f"| {r['final_mean']:.1f} | {r['max_kl']:.4f} | {r['frac_updates_kl_above_delta']:.0%} "
                      f"| {r['cpu_s']:.1f} |")
+    if result.get("missing_settings"):
+        lines += ["", f"Not recorded (the run did not finish them in time): {', '.join(result['missing_settings'])}."]
     lines += ["", result["machine"], ""]
     return "\n".join(lines)
 
@@ -158,22 +160,37 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=1, help="runs in parallel processes")
     parser.add_argument("--out", default=str(HERE / "trpo_vs_ppo"), help="output path without extension")
+    parser.add_argument("--from-log", help="instead of running, rebuild the result from the rows a run printed; "
+                        "settings with a missing run are left out of the record (and listed as missing)")
     args = parser.parse_args(argv)
     os.environ.setdefault("KLBOOK_DEVICE", "cpu")
     jobs = [(s, a, seed) for s in PARAMS["settings"] for a in PARAMS["algorithms"] for seed in PARAMS["seeds"]]
     start = time.perf_counter()
     rows = []
-    with ProcessPoolExecutor(args.workers) as pool:
-        for row in pool.map(run, jobs):
-            rows.append(row)
-            print(row, flush=True)
+    if args.from_log:
+        import ast
+
+        with open(args.from_log) as f:
+            rows = [ast.literal_eval(line) for line in f if line.startswith("{'setting'")]
+    else:
+        with ProcessPoolExecutor(args.workers) as pool:
+            for row in pool.map(run, jobs):
+                rows.append(row)
+                print(row, flush=True)
+    done = {(r["setting"], r["algorithm"], r["seed"]) for r in rows}
+    complete = [s for s in PARAMS["settings"] if all((s, a, seed) in done for a in PARAMS["algorithms"]
+                                                      for seed in PARAMS["seeds"])]
+    params = dict(PARAMS, settings={s: PARAMS["settings"][s] for s in complete})
+    rows = [r for r in rows if r["setting"] in complete]
     result = {
-        "params": PARAMS,
+        "params": params,
+        "missing_settings": [s for s in PARAMS["settings"] if s not in complete],
         "argv": " ".join(argv if argv is not None else sys.argv[1:]),
         "runs": rows,
-        "summary": summarise(rows),
-        "machine": f"Total wall time {time.perf_counter() - start:.0f} s with {args.workers} worker(s) on "
-                   f"{os.cpu_count()} visible CPU cores ({platform.machine()}, Python {platform.python_version()}).",
+        "summary": summarise(rows, params),
+        "machine": (f"Total wall time {time.perf_counter() - start:.0f} s with {args.workers} worker(s) on "
+                    if not args.from_log else "Rebuilt from the log of a run on ")
+                   + f"{os.cpu_count()} visible CPU cores ({platform.machine()}, Python {platform.python_version()}).",
     }
     pathlib.Path(args.out + ".json").write_text(json.dumps(result, indent=1) + "\n")
     pathlib.Path(args.out + ".md").write_text(markdown(result))

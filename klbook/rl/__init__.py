@@ -30,7 +30,7 @@ machine.
 from .gae import compute_gae
 from .kl import categorical_kl, kl_estimators
 from .ppo import train_ppo
-from .rollout import evaluate_policy, make_vector_env, Rollout, RolloutCollector
+from .rollout import ActorCritic, evaluate_policy, make_vector_env, Rollout, RolloutCollector
 from .training import SOLVE_THRESHOLD, SOLVE_WINDOW, steps_to_solve, TrainingHistory
 from .trpo import (
     backtracking_line_search,
@@ -66,12 +66,3 @@ __all__ = [
     "set_flat_params",
 ]
 
-
-def __getattr__(name):
-    # ActorCritic subclasses torch.nn.Module and is built on first access (see rollout.py),
-    # so that ``import klbook`` does not import torch.
-    if name == "ActorCritic":
-        from . import rollout
-
-        return rollout.ActorCritic
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

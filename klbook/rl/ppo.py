@@ -8,7 +8,7 @@ import numpy as np
 
 from ._checks import _int, _one_thread, _real
 from .kl import categorical_kl
-from .training import TrainingHistory, _batch_kl_stats, _check_common, _history, _start_run
+from .training import TrainingHistory, _batch_kl_stats, _check_common, _history, _solved, _start_run
 
 __all__ = ["train_ppo"]
 
@@ -18,7 +18,7 @@ def train_ppo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, objec
               lr: float = 1e-3, anneal_lr: bool = True, anneal_clip: bool = False, gamma: float = 0.98, lam: float = 0.8,
               clip: float = 0.2, kl_target: float = 0.01, beta: float = 1.0, vf_coef: float = 0.5,
               ent_coef: float = 0.0, max_grad_norm: float = 0.5, target_kl: float | None = None,
-              hidden=(64, 64), device=None) -> TrainingHistory:
+              hidden=(64, 64), stop_when_solved: bool = False, device=None) -> TrainingHistory:
     r"""Proximal policy optimisation (Schulman et al., 2017) on a discrete-action gymnasium environment.
 
     Each update collects ``n_envs * n_steps`` transitions with the current
@@ -74,6 +74,10 @@ def train_ppo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, objec
         ``1.5 * target_kl``. ``None`` (the default) never stops early.
     hidden : tuple of int
         Hidden layer widths of the two MLPs.
+    stop_when_solved : bool, default False
+        End the run after the update during which :func:`steps_to_solve`'s criterion is first
+        met. The schedules still run over ``total_steps``, so the history is the same as
+        the first part of the full run's.
     device : torch.device or str, optional
         Defaults to :func:`klbook.get_device`.
 
@@ -92,7 +96,7 @@ def train_ppo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, objec
     """
     import torch
 
-    for name, flag in (("anneal_lr", anneal_lr), ("anneal_clip", anneal_clip)):
+    for name, flag in (("anneal_lr", anneal_lr), ("anneal_clip", anneal_clip), ("stop_when_solved", stop_when_solved)):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
     total_steps, seed, n_envs, n_steps, gamma, lam = _check_common(
@@ -161,6 +165,8 @@ def train_ppo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, objec
                     beta /= 2
                 elif exact > kl_target * 1.5:
                     beta *= 2
+            if stop_when_solved and _solved(collector):
+                break
         collector.close()
     return _history("ppo-clip" if objective == "clip" else "ppo-kl", seed, collector, rec, model,
                     time.perf_counter() - start, extra_keys=("lr", "beta", "clip_range", "epochs"))

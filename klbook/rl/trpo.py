@@ -13,7 +13,7 @@ import numpy as np
 from .._validation import check_tensor, finite_vector
 from ._checks import _int, _one_thread, _real
 from .kl import categorical_kl
-from .training import TrainingHistory, _batch_kl_stats, _check_common, _history, _start_run
+from .training import TrainingHistory, _batch_kl_stats, _check_common, _history, _solved, _start_run
 
 __all__ = [
     "conjugate_gradient",
@@ -321,7 +321,8 @@ def train_trpo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, max_
                n_envs: int = 8, n_steps: int = 64, gamma: float = 0.99, lam: float = 0.95,
                cg_iters: int = 10, damping: float = 0.1, max_backtracks: int = 10,
                vf_lr: float = 1e-3, vf_epochs: int = 10, vf_minibatch_size: int = 128,
-               hidden=(64, 64), clip: float = 0.2, device=None) -> TrainingHistory:
+               hidden=(64, 64), clip: float = 0.2, stop_when_solved: bool = False,
+               device=None) -> TrainingHistory:
     r"""Trust region policy optimisation (Schulman et al., 2015) on a discrete-action environment.
 
     Each update maximises the importance-weighted surrogate subject to the
@@ -356,6 +357,8 @@ def train_trpo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, max_
         Adam settings for the value network.
     clip : float
         Only for the recorded clip fraction (TRPO does not clip).
+    stop_when_solved : bool, default False
+        As in :func:`train_ppo`.
 
     Returns
     -------
@@ -375,6 +378,8 @@ def train_trpo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, max_
     vf_epochs = _int(vf_epochs, "vf_epochs")
     vf_minibatch_size = _int(vf_minibatch_size, "vf_minibatch_size")
     clip = _real(clip, "clip", low=0.0, low_open=True)
+    if not isinstance(stop_when_solved, (bool, np.bool_)):
+        raise TypeError(f"stop_when_solved must be True or False, got {stop_when_solved!r}")
 
     start = time.perf_counter()
     with _one_thread():
@@ -433,6 +438,8 @@ def train_trpo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, max_
             exact, k1, k3, clipped = _batch_kl_stats(model, batch, clip)
             for k, v in zip(("steps", "kl", "k1", "k3", "clip"), (collector.steps, exact, k1, k3, clipped)):
                 rec[k].append(v)
+            if stop_when_solved and _solved(collector):
+                break
         collector.close()
     return _history("trpo", seed, collector, rec, model, time.perf_counter() - start,
                     extra_keys=("step_fraction", "cg_residual"))
