@@ -419,3 +419,51 @@ def test_evaluate_policy_returns_one_return_per_episode():
     out = kb.evaluate_policy(model, "CartPole-v1", n_episodes=4, seed=0)
     again = kb.evaluate_policy(model, "CartPole-v1", n_episodes=4, seed=0)
     assert out.shape == (4,) and np.array_equal(out, again) and (out >= 1).all()
+
+
+def test_surrogate_and_kl_matches_a_direct_computation_and_leaves_the_actor_alone():
+    torch.manual_seed(0)
+    col = kb.RolloutCollector("CartPole-v1", n_envs=2, seed=3)
+    model = rl.ActorCritic(col.obs_dim, col.n_actions)
+    batch = col.collect(model, 32)
+    col.close()
+    adv = torch.linspace(-1.0, 1.0, len(batch))
+    theta0 = rl.flat_params(model.actor)
+    surr0, kl0 = rl.surrogate_and_kl(model.actor, theta0, batch, adv)
+    assert kl0 < 1e-12 and surr0 == pytest.approx(adv.mean().item(), abs=1e-6)  # rho = 1 at theta_old
+    step = 0.05 * torch.randn(theta0.numel(), generator=torch.Generator().manual_seed(1))
+    surr, kl = rl.surrogate_and_kl(model.actor, theta0 + step, batch, adv)
+    assert torch.equal(rl.flat_params(model.actor), theta0)  # parameters substituted, not written
+    rl.set_flat_params(model.actor, theta0 + step)
+    with torch.no_grad():
+        logits = model.actor(batch.obs)
+    logp = torch.log_softmax(logits, -1).gather(-1, batch.actions[:, None]).squeeze(-1)
+    assert surr == pytest.approx((torch.exp(logp - batch.logp) * adv).mean().item(), rel=1e-6)
+    assert kl == pytest.approx(kb.categorical_kl(batch.logits, logits).mean().item(), rel=1e-6) and kl > 0
+    with pytest.raises(ValueError, match="flat must be a vector of"):
+        rl.surrogate_and_kl(model.actor, theta0[:-1], batch, adv)
+
+
+def test_ppo_clip_schedule_and_target_kl_early_stopping():
+    const = kb.train_ppo("CartPole-v1", total_steps=1024, seed=0, n_epochs=3)
+    assert (const.extra["clip_range"] == 0.2).all() and (const.extra["epochs"] == 3).all()
+    zoo = kb.train_ppo("CartPole-v1", total_steps=1024, seed=0, n_epochs=3, anneal_clip=True)
+    np.testing.assert_allclose(zoo.extra["clip_range"], 0.2 * (1 - np.arange(4) / 4))
+    # the first update starts from clip 0.2 as well, so it is bit-identical to the constant-clip run
+    assert zoo.kl_exact[0] == const.kl_exact[0]
+    stopped = kb.train_ppo("CartPole-v1", total_steps=1024, seed=0, n_epochs=10, target_kl=1e-6)
+    # at 1e-6 nats every update stops within its first few epochs (epoch 1 starts at ratio 1, KL 0)
+    assert (stopped.extra["epochs"] >= 2).all() and (stopped.extra["epochs"] <= 4).all()
+    assert (stopped.kl_exact < const.kl_exact).all()
+
+
+def test_stop_when_solved_keeps_the_first_part_of_the_full_run():
+    full = kb.train_ppo("CartPole-v1", total_steps=2048, seed=0, n_epochs=2)
+    # a threshold-free check of the mechanics: an unsolved run is not cut short ...
+    short = kb.train_ppo("CartPole-v1", total_steps=2048, seed=0, n_epochs=2, stop_when_solved=True)
+    assert full.steps_to_solve is None and np.array_equal(short.kl_exact, full.kl_exact)
+    # ... and a solved one ends with the update in which it was solved, identical up to there
+    h = kb.train_trpo("CartPole-v1", total_steps=30_000, seed=0, stop_when_solved=True)
+    assert h.steps_to_solve is not None and h.update_steps[-1] - 512 < h.steps_to_solve <= h.update_steps[-1]
+    with pytest.raises(TypeError, match="stop_when_solved"):
+        kb.train_trpo("CartPole-v1", total_steps=10, seed=0, stop_when_solved=1)

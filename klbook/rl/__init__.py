@@ -11,7 +11,8 @@ The pieces, each usable on its own and tested in ``tests/test_rl.py``, one modul
 * :func:`categorical_kl` and :func:`kl_estimators` -- the exact KL between
   categorical policies, and the sample estimators :math:`k_1` and :math:`k_3`;
 * :func:`conjugate_gradient`, :func:`fisher_vector_product` and
-  :func:`backtracking_line_search` -- the three parts of a TRPO step;
+  :func:`backtracking_line_search` -- the three parts of a TRPO step, and
+  :func:`surrogate_and_kl`, the two numbers its line search tests;
 * :func:`train_ppo` and :func:`train_trpo` -- complete training loops that
   return a :class:`TrainingHistory` (per-episode returns, per-update KL and
   clip statistics).
@@ -29,7 +30,7 @@ machine.
 from .gae import compute_gae
 from .kl import categorical_kl, kl_estimators
 from .ppo import train_ppo
-from .rollout import evaluate_policy, make_vector_env, Rollout, RolloutCollector
+from .rollout import ActorCritic, evaluate_policy, make_vector_env, Rollout, RolloutCollector
 from .training import SOLVE_THRESHOLD, SOLVE_WINDOW, steps_to_solve, TrainingHistory
 from .trpo import (
     backtracking_line_search,
@@ -38,6 +39,7 @@ from .trpo import (
     flat_params,
     LineSearchResult,
     set_flat_params,
+    surrogate_and_kl,
     train_trpo,
 )
 
@@ -50,6 +52,7 @@ __all__ = [
     "fisher_vector_product",
     "backtracking_line_search",
     "LineSearchResult",
+    "surrogate_and_kl",
     "ActorCritic",
     "RolloutCollector",
     "Rollout",
@@ -63,12 +66,3 @@ __all__ = [
     "set_flat_params",
 ]
 
-
-def __getattr__(name):
-    # ActorCritic subclasses torch.nn.Module and is built on first access (see rollout.py),
-    # so that ``import klbook`` does not import torch.
-    if name == "ActorCritic":
-        from . import rollout
-
-        return rollout.ActorCritic
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import torch
+from torch import nn
 
 from .._validation import integer
 from ._checks import _int, _one_thread, _real
@@ -15,9 +17,6 @@ __all__ = ["ActorCritic", "make_vector_env", "Rollout", "RolloutCollector", "eva
 
 
 def _mlp(sizes, out_gain: float):
-    import torch
-    from torch import nn
-
     layers = []
     for i in range(len(sizes) - 1):
         lin = nn.Linear(sizes[i], sizes[i + 1])
@@ -30,52 +29,32 @@ def _mlp(sizes, out_gain: float):
     return nn.Sequential(*layers).to(torch.float32)
 
 
-def _actor_critic_class():
-    from torch import nn
+class ActorCritic(nn.Module):
+    r"""Separate tanh MLPs for the policy logits and the state value.
 
-    class ActorCritic(nn.Module):
-        r"""Separate tanh MLPs for the policy logits and the state value.
+    Orthogonal initialisation (gain :math:`\sqrt2` in the hidden layers,
+    0.01 on the policy head so the initial policy is almost uniform, 1 on
+    the value head), as in the reference PPO implementations.
 
-        Orthogonal initialisation (gain :math:`\sqrt2` in the hidden layers,
-        0.01 on the policy head so the initial policy is almost uniform, 1 on
-        the value head), as in the reference PPO implementations.
+    Parameters
+    ----------
+    obs_dim, n_actions : int
+    hidden : tuple of int, default (64, 64)
+    """
 
-        Parameters
-        ----------
-        obs_dim, n_actions : int
-        hidden : tuple of int, default (64, 64)
-        """
+    def __init__(self, obs_dim: int, n_actions: int, hidden=(64, 64)):
+        super().__init__()
+        obs_dim = _int(obs_dim, "obs_dim")
+        n_actions = _int(n_actions, "n_actions", minimum=2)
+        if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__iter__"):
+            raise TypeError(f"hidden must be a sequence of layer widths, got {type(hidden).__name__}")
+        hidden = tuple(integer(h, "hidden", minimum=1, maximum=10**5) for h in hidden)
+        self.actor = _mlp((obs_dim, *hidden, n_actions), out_gain=0.01)
+        self.critic = _mlp((obs_dim, *hidden, 1), out_gain=1.0)
 
-        def __init__(self, obs_dim: int, n_actions: int, hidden=(64, 64)):
-            super().__init__()
-            obs_dim = _int(obs_dim, "obs_dim")
-            n_actions = _int(n_actions, "n_actions", minimum=2)
-            if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__iter__"):
-                raise TypeError(f"hidden must be a sequence of layer widths, got {type(hidden).__name__}")
-            hidden = tuple(integer(h, "hidden", minimum=1, maximum=10**5) for h in hidden)
-            self.actor = _mlp((obs_dim, *hidden, n_actions), out_gain=0.01)
-            self.critic = _mlp((obs_dim, *hidden, 1), out_gain=1.0)
-
-        def forward(self, obs):
-            """Return ``(logits, value)`` for a batch of observations."""
-            return self.actor(obs), self.critic(obs).squeeze(-1)
-
-    return ActorCritic
-
-
-def _get_actor_critic():
-    return globals().get("ActorCritic") or __getattr__("ActorCritic")
-
-
-def __getattr__(name):
-    # ``ActorCritic`` subclasses ``torch.nn.Module``: build it on first access, so that
-    # ``import klbook`` does not import torch. Cached as a module global, it pickles by name.
-    if name == "ActorCritic":
-        cls = _actor_critic_class()
-        cls.__module__, cls.__qualname__ = __name__, "ActorCritic"
-        globals()["ActorCritic"] = cls
-        return cls
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def forward(self, obs):
+        """Return ``(logits, value)`` for a batch of observations."""
+        return self.actor(obs), self.critic(obs).squeeze(-1)
 
 
 def make_vector_env(env_id: str, n_envs: int):

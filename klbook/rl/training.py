@@ -10,7 +10,7 @@ import numpy as np
 from .._validation import as_float_array, finite
 from ._checks import _int, _real
 from .kl import categorical_kl, kl_estimators
-from .rollout import Rollout, RolloutCollector, _get_actor_critic
+from .rollout import ActorCritic, Rollout, RolloutCollector
 
 __all__ = ["TrainingHistory", "steps_to_solve", "SOLVE_THRESHOLD", "SOLVE_WINDOW"]
 
@@ -146,7 +146,7 @@ def _start_run(env_id, total_steps, seed, n_envs, n_steps, gamma, lam, hidden, d
 
     torch.manual_seed(seed)
     collector = RolloutCollector(env_id, n_envs=n_envs, seed=seed, gamma=gamma, lam=lam, device=device)
-    model = _get_actor_critic()(collector.obs_dim, collector.n_actions, hidden).to(collector.device)
+    model = ActorCritic(collector.obs_dim, collector.n_actions, hidden).to(collector.device)
     shuffle = torch.Generator().manual_seed(seed + 10_007)
     batch_size = n_envs * n_steps
     return collector, model, shuffle, batch_size, math.ceil(total_steps / batch_size)
@@ -162,6 +162,11 @@ def _check_common(env_id, total_steps, seed, n_envs, n_steps, gamma, lam):
     return (_int(total_steps, "total_steps"), _int(seed, "seed", minimum=0), n_envs, n_steps,
             _real(gamma, "gamma", low=0.0, high=1.0), _real(lam, "lam", low=0.0, high=1.0))
 
+
+
+def _solved(collector) -> bool:
+    """Whether the run has met the :func:`steps_to_solve` criterion (for ``stop_when_solved``)."""
+    return steps_to_solve(collector.episode_returns, collector.episode_end_steps) is not None
 
 
 def _history(name, seed, collector, rec, model, seconds, extra_keys):

@@ -13,7 +13,7 @@ import numpy as np
 from .._validation import check_tensor, finite_vector
 from ._checks import _int, _one_thread, _real
 from .kl import categorical_kl
-from .training import TrainingHistory, _batch_kl_stats, _check_common, _history, _start_run
+from .training import TrainingHistory, _batch_kl_stats, _check_common, _history, _solved, _start_run
 
 __all__ = [
     "conjugate_gradient",
@@ -22,6 +22,7 @@ __all__ = [
     "LineSearchResult",
     "flat_params",
     "set_flat_params",
+    "surrogate_and_kl",
     "train_trpo",
 ]
 
@@ -271,12 +272,57 @@ def backtracking_line_search(surrogate: Callable, kl: Callable, params, full_ste
     return LineSearchResult(params, False, 0.0, 0.0, 0.0, max_backtracks + 1)
 
 
+def surrogate_and_kl(actor, flat, batch, advantages) -> tuple[float, float]:
+    r"""The importance-weighted surrogate and the exact mean KL of the policy with parameters ``flat``.
+
+    .. math::
+
+        L(\theta) = \frac1B\sum_t \frac{\pi_\theta(a_t|s_t)}{\pi_{old}(a_t|s_t)}\hat A_t,
+        \qquad
+        \overline{D}_{KL}(\theta) = \frac1B\sum_t D_{KL}\bigl(\pi_{old}(\cdot|s_t)\,\|\,\pi_\theta(\cdot|s_t)\bigr),
+
+    the two numbers TRPO's line search tests. ``actor`` is not modified: the
+    parameters are substituted with :func:`torch.func.functional_call`.
+
+    Parameters
+    ----------
+    actor : torch.nn.Module
+        Maps states to logits; ``flat`` is laid out as :func:`flat_params` of it.
+    flat : torch.Tensor, shape (n,)
+        The candidate parameters :math:`\theta`.
+    batch : Rollout
+        States, actions and the old policy's logits and log-probabilities.
+    advantages : torch.Tensor, shape (B,)
+        :math:`\hat A_t` (TRPO normalises them first).
+
+    Returns
+    -------
+    (float, float)
+        The surrogate :math:`L(\theta)` and :math:`\overline{D}_{KL}(\theta)` in nats.
+    """
+    import torch
+
+    check_tensor(flat, "flat")
+    names = [n for n, _ in actor.named_parameters()]
+    shapes = [p.shape for _, p in actor.named_parameters()]
+    sizes = [math.prod(sh) for sh in shapes]
+    if flat.ndim != 1 or flat.numel() != sum(sizes):
+        raise ValueError(f"flat must be a vector of {sum(sizes)} parameters, got shape {tuple(flat.shape)}")
+    params = {n: c.view(sh) for n, c, sh in zip(names, torch.split(flat, sizes), shapes)}
+    with torch.no_grad():
+        logits = torch.func.functional_call(actor, params, (batch.obs,))
+        logp = torch.log_softmax(logits, -1).gather(-1, batch.actions[:, None]).squeeze(-1)
+        surr = (torch.exp(logp - batch.logp) * advantages).mean().item()
+        kl = categorical_kl(batch.logits, logits).mean().item()
+    return surr, kl
+
 
 def train_trpo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, max_kl: float = 0.01,
                n_envs: int = 8, n_steps: int = 64, gamma: float = 0.99, lam: float = 0.95,
                cg_iters: int = 10, damping: float = 0.1, max_backtracks: int = 10,
                vf_lr: float = 1e-3, vf_epochs: int = 10, vf_minibatch_size: int = 128,
-               hidden=(64, 64), clip: float = 0.2, device=None) -> TrainingHistory:
+               hidden=(64, 64), clip: float = 0.2, stop_when_solved: bool = False,
+               device=None) -> TrainingHistory:
     r"""Trust region policy optimisation (Schulman et al., 2015) on a discrete-action environment.
 
     Each update maximises the importance-weighted surrogate subject to the
@@ -311,6 +357,8 @@ def train_trpo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, max_
         Adam settings for the value network.
     clip : float
         Only for the recorded clip fraction (TRPO does not clip).
+    stop_when_solved : bool, default False
+        As in :func:`train_ppo`.
 
     Returns
     -------
@@ -330,6 +378,8 @@ def train_trpo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, max_
     vf_epochs = _int(vf_epochs, "vf_epochs")
     vf_minibatch_size = _int(vf_minibatch_size, "vf_minibatch_size")
     clip = _real(clip, "clip", low=0.0, low_open=True)
+    if not isinstance(stop_when_solved, (bool, np.bool_)):
+        raise TypeError(f"stop_when_solved must be True or False, got {stop_when_solved!r}")
 
     start = time.perf_counter()
     with _one_thread():
@@ -344,15 +394,6 @@ def train_trpo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, max_
             batch = collector.collect(model, n_steps)
             adv = batch.advantages
             adv = (adv - adv.mean()) / (adv.std() + 1e-8)
-
-            def surrogate_and_kl(flat):
-                set_flat_params(actor, flat)
-                with torch.no_grad():
-                    logits = actor(batch.obs)
-                    logp = torch.log_softmax(logits, -1).gather(-1, batch.actions[:, None]).squeeze(-1)
-                    surr = (torch.exp(logp - batch.logp) * adv).mean().item()
-                    kl = categorical_kl(batch.logits, logits).mean().item()
-                return surr, kl
 
             logits = actor(batch.obs)
             logp = torch.log_softmax(logits, -1).gather(-1, batch.actions[:, None]).squeeze(-1)
@@ -370,14 +411,12 @@ def train_trpo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, max_
             fraction = 0.0
             if shs > 0 and math.isfinite(shs):
                 full_step = math.sqrt(2 * max_kl / shs) * x
-                cache = {}
+                last = [None, None]  # the line search asks for the KL and the surrogate of each candidate
 
-                def evaluate(flat, _cache=cache):
-                    key = flat.data_ptr()
-                    if key not in _cache:
-                        _cache.clear()
-                        _cache[key] = surrogate_and_kl(flat)
-                    return _cache[key]
+                def evaluate(flat, _last=last):
+                    if _last[0] is None or not torch.equal(_last[0], flat):
+                        _last[0], _last[1] = flat.clone(), surrogate_and_kl(actor, flat, batch, adv)
+                    return _last[1]
 
                 result = backtracking_line_search(
                     lambda f: evaluate(f)[0], lambda f: evaluate(f)[1], theta0, full_step,
@@ -399,6 +438,8 @@ def train_trpo(env_id: str = "CartPole-v1", *, total_steps: int, seed: int, max_
             exact, k1, k3, clipped = _batch_kl_stats(model, batch, clip)
             for k, v in zip(("steps", "kl", "k1", "k3", "clip"), (collector.steps, exact, k1, k3, clipped)):
                 rec[k].append(v)
+            if stop_when_solved and _solved(collector):
+                break
         collector.close()
     return _history("trpo", seed, collector, rec, model, time.perf_counter() - start,
                     extra_keys=("step_fraction", "cg_residual"))

@@ -1,0 +1,63 @@
+"""The recorded benchmark results that chapter 5 quotes match the scripts that produce them.
+
+Chapter 5 reads ``benchmarks/trpo_vs_ppo.json`` and ``benchmarks/sb3_cartpole.json`` instead of
+training many seeds itself. These tests fail when a script's parameters change without a re-run
+(the recorded file would then describe a different experiment), or when a file's summary does not
+follow from its own per-run rows.
+"""
+
+import importlib.util
+import json
+import pathlib
+
+import pytest
+
+BENCH = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _script(name):
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _json_roundtrip(x):
+    return json.loads(json.dumps(x))
+
+
+def test_trpo_vs_ppo_record_matches_the_script():
+    script = _script("trpo_vs_ppo")
+    rec = json.loads((BENCH / "trpo_vs_ppo.json").read_text())
+    params, current = rec["params"], _json_roundtrip(script.PARAMS)
+    for key in ("env_id", "budget", "seeds", "hidden", "max_kl", "algorithms", "bootstrap"):
+        assert params[key] == current[key], f"{key}: recorded {params[key]!r}, script {current[key]!r}"
+    assert params["settings"], "no setting was recorded"
+    for name, cfg in params["settings"].items():
+        assert cfg == current["settings"][name], f"setting {name}: recorded {cfg}, script {current['settings'][name]}"
+    assert sorted(rec["missing_settings"]) == sorted(set(current["settings"]) - set(params["settings"]))
+    assert len(params["seeds"]) >= 10  # the comparison rests on at least ten seeds
+    runs = {(r["setting"], r["algorithm"], r["seed"]) for r in rec["runs"]}
+    assert runs == {(s, a, seed) for s in params["settings"] for a in params["algorithms"] for seed in params["seeds"]}
+    assert _json_roundtrip(script.summarise(rec["runs"], params)) == rec["summary"]
+    assert (BENCH / "trpo_vs_ppo.md").read_text() == script.markdown(rec)
+
+
+def test_sb3_record_matches_the_script():
+    script = _script("sb3_cartpole")
+    rec = json.loads((BENCH / "sb3_cartpole.json").read_text())
+    params, current = rec["params"], _json_roundtrip(script.PARAMS)
+    for key in ("env_id", "budget", "zoo", "variants"):
+        assert params[key] == current[key], f"{key}: recorded {params[key]!r}, script {current[key]!r}"
+    assert rec["planned_seeds"] == current["seeds"]
+    assert set(params["seeds"]) <= set(current["seeds"]) and {0, 1, 2} <= set(params["seeds"])
+    assert {(r["variant"], r["seed"]) for r in rec["runs"]} == {(v, s) for v in params["variants"] for s in params["seeds"]}
+    assert _json_roundtrip(script.summarise(rec["runs"], params)) == rec["summary"]
+    assert (BENCH / "sb3_cartpole.md").read_text() == script.markdown(rec)
+    assert (BENCH / "requirements-sb3.txt").read_text().split() == [f"stable-baselines3=={rec['versions'].split()[1].rstrip(',')}"]
+
+
+@pytest.mark.parametrize("name", ["requirements.txt"])
+def test_stable_baselines3_is_not_a_book_dependency(name):
+    text = (BENCH.parent / name).read_text().lower()
+    assert "stable-baselines3" not in text and "stable_baselines3" not in text
