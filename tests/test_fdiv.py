@@ -331,3 +331,56 @@ def test_fit_log_ratio_matches_scikit_learn_logistic_regression():
     grid = rng.normal(size=(50, 2))
     theirs = clf.decision_function(features.transform((grid - x.mean(axis=0)) / x.std(axis=0)))
     np.testing.assert_allclose(ours(grid), theirs, atol=1e-4)
+
+
+# --- conjugates on the whole real line, and what the trainer records ------------------------------
+
+
+@pytest.mark.parametrize("name", kb.F_GENERATORS)
+def test_conjugate_is_the_supremum_over_nonnegative_ratios_everywhere(name):
+    # f*(u) = sup_{t >= 0} {u t - f(t)}: also where the unconstrained maximiser would be t < 0
+    # (Pearson below u = -2, total variation below u = -1/2), by brute force on a grid that includes t = 0
+    g = kb.f_generator(name)
+    t = np.sort(np.concatenate([[0.0, 1.0], np.geomspace(1e-6, 1e3, 400001)]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ft = np.where(t > 0, g.f(np.maximum(t, 1e-300)), g.f_at_zero)
+    for u in (-5.0, -2.5, -2.0, -1.0, -0.6, -0.5, -0.2, 0.0, 0.2, 0.45):
+        got = float(g.conjugate(u))
+        if not math.isfinite(got):
+            continue  # outside dom f* (checked below for the bounded ones)
+        brute = float(np.max(u * t - ft))
+        assert got == pytest.approx(brute, rel=1e-5, abs=1e-6), (name, u)
+
+
+def test_pearson_and_tv_conjugates_below_the_unconstrained_branch():
+    pearson, tv = kb.f_generator("pearson"), kb.f_generator("tv")
+    u = np.array([-10.0, -3.0, -2.0, -1.0])
+    np.testing.assert_allclose(pearson.conjugate(u), [-1.0, -1.0, -1.0, -0.75])
+    np.testing.assert_allclose(tv.conjugate(np.array([-3.0, -0.5, 0.0, 0.5])), [-0.5, -0.5, 0.0, 0.5])
+    assert tv.conjugate(0.51) == math.inf
+    # the stable composition used in training agrees (identity activation for Pearson)
+    np.testing.assert_allclose(pearson.conjugate_of_activation(u), pearson.conjugate(u))
+    ut = torch.tensor([-4.0, 1.0], dtype=torch.float64)
+    assert pearson.conjugate(ut).tolist() == [-1.0, 1.25] and tv.conjugate(ut).tolist() == [-0.5, math.inf]
+
+
+def test_a_critic_below_the_old_pearson_branch_gives_a_valid_lower_bound():
+    # at T = -4: E_P[T] - E_Q[f*(T)] = -4 - (-1); the unconstrained formula u + u^2/4 would give -4 - 0
+    p, q = np.array([0.5, 0.5]), np.array([0.5, 0.5])
+    t = np.array([-4.0, -4.0])
+    assert kb.variational_bound(t, t, "pearson", weights_p=p, weights_q=q) == pytest.approx(-3.0)
+
+
+def test_train_fgan_records_the_gaussian_generator_and_a_window_averaged_bound():
+    res = kb.train_fgan(("kl", "js"), (0, 1), steps=40, hidden=8, batch=32, n_samples=20000,
+                        generator="gaussian", log_every=10)
+    assert res.bound.shape == (2, 2, 4) and np.isfinite(res.bound).all()
+    assert res.mean.shape == (2, 2, 5, 2) and res.cov.shape == (2, 2, 5, 2, 2)
+    for i in range(2):
+        for j in range(2):
+            s = res.samples[i, j]
+            np.testing.assert_allclose(s.mean(axis=0), res.mean[i, j, -1], atol=0.05)
+            np.testing.assert_allclose(np.cov(s.T), res.cov[i, j, -1], atol=0.05)
+            np.testing.assert_allclose(res.cov[i, j], np.swapaxes(res.cov[i, j], -1, -2))
+    mlp = kb.train_fgan(("js",), (0,), steps=4, hidden=8, batch=8, n_samples=5, log_every=2)
+    assert mlp.mean is None and mlp.cov is None and mlp.bound.shape == (1, 1, 2)

@@ -125,13 +125,23 @@ class FGANResult:
     samples : ndarray, shape (len(divergences), len(seeds), n_samples, 2)
         Generator samples after training.
     bound : ndarray, shape (len(divergences), len(seeds), steps // log_every)
-        The critic's variational bound on each minibatch, every ``log_every`` steps.
+        The critic's variational bound (the f-GAN objective before its update), averaged over
+        the ``log_every`` minibatches of each logging window: entry ``k`` covers steps
+        ``k * log_every + 1`` to ``(k + 1) * log_every``.
+    mean, cov : ndarray or None
+        For ``generator="gaussian"``: the generator's exact mean :math:`b` and covariance
+        :math:`A^\top A` (its output is :math:`zA + b`), shapes
+        ``(len(divergences), len(seeds), steps // log_every + 1, 2)`` and ``(..., 2, 2)``;
+        entry 0 is the initialisation and entry ``k`` the state after ``k * log_every`` steps.
+        ``None`` for the MLP generator.
     """
 
     divergences: tuple
     seeds: tuple
     samples: np.ndarray
     bound: np.ndarray
+    mean: np.ndarray | None = None
+    cov: np.ndarray | None = None
 
 
 def _init_batched_mlp(sizes, gens, device, dtype):
@@ -258,10 +268,11 @@ def train_fgan(divergences=("kl", "reverse_kl", "js"), seeds=(0, 1, 2), *, steps
         return torch.empty_like(bound).scatter_(0, order, bound)
 
     history = []
+    gaussian_path = [] if generator == "gaussian" else None
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # matrices this small gain nothing from threads, and lose a lot on a busy CPU
     try:
-        _train_loop(steps, draw, objective, g_params, d_params, opt_g, opt_d, log_every, history)
+        _train_loop(steps, draw, objective, g_params, d_params, opt_g, opt_d, log_every, history, gaussian_path)
     finally:
         torch.set_num_threads(threads)
     with torch.no_grad():
@@ -269,10 +280,24 @@ def train_fgan(divergences=("kl", "reverse_kl", "js"), seeds=(0, 1, 2), *, steps
         samples = _batched_mlp(g_params, z).cpu().numpy().astype(np.float64)
     shape = (len(divergences), len(seeds))
     hist = np.stack(history, axis=-1) if history else np.zeros((n_runs, 0))
-    return FGANResult(divergences, seeds, samples.reshape(*shape, n_samples, 2), hist.reshape(*shape, -1))
+    mean = cov = None
+    if gaussian_path is not None:
+        a = np.stack([w for w, _ in gaussian_path], axis=1)  # (R, T + 1, latent, 2)
+        mean = np.stack([b for _, b in gaussian_path], axis=1).reshape(*shape, -1, 2)
+        cov = np.einsum("rtli,rtlj->rtij", a, a).reshape(*shape, -1, 2, 2)
+    return FGANResult(divergences, seeds, samples.reshape(*shape, n_samples, 2), hist.reshape(*shape, -1), mean, cov)
 
 
-def _train_loop(steps, draw, objective, g_params, d_params, opt_g, opt_d, log_every, history):
+def _snapshot(g_params):
+    """(A, b) of an affine generator, as float64 arrays (R, latent, 2) and (R, 2)."""
+    w, b = g_params
+    return (w.detach().cpu().numpy().astype(np.float64), b.detach().cpu().numpy()[:, 0, :].astype(np.float64))
+
+
+def _train_loop(steps, draw, objective, g_params, d_params, opt_g, opt_d, log_every, history, gaussian_path=None):
+    if gaussian_path is not None:
+        gaussian_path.append(_snapshot(g_params))
+    window = 0.0
     for step in range(steps):
         z, x = draw()
         # critic: ascend the bound
@@ -288,5 +313,9 @@ def _train_loop(steps, draw, objective, g_params, d_params, opt_g, opt_d, log_ev
         opt_g.zero_grad(set_to_none=True)
         objective(v_real, v_fake).sum().backward()
         opt_g.step()
+        window = window + bound.detach()
         if (step + 1) % log_every == 0:
-            history.append(bound.detach().cpu().numpy())
+            history.append((window / log_every).cpu().numpy().astype(np.float64))
+            window = 0.0
+            if gaussian_path is not None:
+                gaussian_path.append(_snapshot(g_params))

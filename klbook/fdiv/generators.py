@@ -78,9 +78,17 @@ class FGenerator:
         :math:`\lim_{t\to\infty} f(t)/t`: the cost per unit of :math:`P`-mass where
         :math:`Q = 0` (``inf`` for KL and Pearson).
     derivative : callable
-        :math:`f'(t)`: the optimal critic is :math:`T^*(x) = f'(P(x)/Q(x))`.
+        :math:`f'(t)`: the optimal critic is :math:`T^*(x) = f'(P(x)/Q(x))`. Where :math:`f`
+        has a kink (total variation at :math:`t = 1`) any subgradient is optimal; ``tv``
+        returns :math:`\tfrac12\operatorname{sign}(t-1)`, i.e. 0 at the kink.
     conj : callable
-        The convex conjugate :math:`f^*(u)` (numpy or torch), ``inf`` outside its domain.
+        The convex conjugate :math:`f^*(u) = \sup_{t \ge 0}\{ut - f(t)\}` (numpy or torch),
+        ``inf`` outside its domain. The supremum runs over :math:`t \ge 0` only (a density
+        ratio is never negative), which matters where the unconstrained maximiser would be
+        negative: Pearson :math:`f^*(u) = u + u^2/4` for :math:`u \ge -2` and :math:`-1`
+        below; total variation :math:`f^*(u) = \max(u, -\tfrac12)` for :math:`u \le \tfrac12`.
+        :math:`f = f^{**}` because every named :math:`f` is convex and closed (lower
+        semicontinuous, with :math:`f(0)` its limit at :math:`0^+`).
     act : callable
         The f-GAN output activation :math:`g_f:\mathbb R \to \operatorname{dom} f^*`.
     conj_act : callable
@@ -107,7 +115,16 @@ class FGenerator:
         return self.f(t)
 
     def conjugate(self, u):
-        r"""The convex conjugate :math:`f^*(u) = \sup_{t>0}\{ut - f(t)\}` (numpy or torch)."""
+        r"""The convex conjugate :math:`f^*(u) = \sup_{t\ge 0}\{ut - f(t)\}` (numpy or torch).
+
+        Examples
+        --------
+        >>> g = f_generator("pearson")
+        >>> [float(x) for x in g.conjugate(np.array([-3.0, -2.0, 0.0, 2.0]))]  # -1 below u = -2
+        [-1.0, -1.0, 0.0, 3.0]
+        >>> [float(x) for x in f_generator("tv").conjugate(np.array([-2.0, 0.25, 1.0]))]
+        [-0.5, 0.25, inf]
+        """
         with np.errstate(over="ignore"):  # f*(u) beyond the float range is inf
             return self.conj(_asarray(u, "u"))
 
@@ -153,7 +170,9 @@ def _conj_js(u):
 
 
 def _conj_pearson(u):
-    return 0.25 * u * u + u
+    # sup_{t>=0} {ut - (t-1)^2}: the maximiser t = 1 + u/2 is feasible for u >= -2; below, t = 0
+    o = _Ops(u)
+    return o.where(u >= -2.0, 0.25 * u * u + u, o.full_like(u, -1.0))
 
 
 def _conj_hellinger(u):
@@ -164,8 +183,9 @@ def _conj_hellinger(u):
 
 
 def _conj_tv(u):
+    # sup_{t>=0} {ut - |t-1|/2} = max(u, -1/2) for u <= 1/2 (t = 1, or t = 0 when u < -1/2); inf above
     o = _Ops(u)
-    return o.where(o.abs(u) <= 0.5, u, o.full_like(u, math.inf))
+    return o.where(u <= 0.5, o.where(u >= -0.5, u, o.full_like(u, -0.5)), o.full_like(u, math.inf))
 
 
 def _act_reverse_kl(v):
@@ -201,8 +221,8 @@ def _ca_js(v):  # -1/2 log(2 - 2 sigmoid(v)) = (softplus(v) - log 2) / 2
     return 0.5 * (_Ops(v).softplus(v) - LOG2)
 
 
-def _ca_pearson(v):
-    return 0.25 * v * v + v
+def _ca_pearson(v):  # the identity activation: f*(v) itself
+    return _conj_pearson(v)
 
 
 def _ca_hellinger(v):  # (1 - e^-v) / e^-v
