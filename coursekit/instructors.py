@@ -54,24 +54,32 @@ MIN_PER_EXERCISE = 15
 MIN_PER_PROBLEM = 30
 
 # A chapter taught over two weeks: the second week starts at this section.
-SPLIT = {7: "Estimating mutual information from samples"}
+SPLIT = {
+    1: "KL is not symmetric",
+    2: "Label smoothing",
+    3: "Real data: a mixture of Bernoullis",
+    6: "The variational lower bound",
+    7: "Estimating mutual information from samples",
+}
 
-# A 13-week semester: (week, chapters, focus). Each week has 2 x 90 minutes of class (lecture and
+# A 15-week semester: (week, chapters, focus). Each week has 2 x 90 minutes of class (lecture and
 # lab) and up to 4 hours of homework; the load shown is reading + lab + exercises of its chapters.
 WEEKS = [
     (1, [1], "Definitions, the coding view, Gibbs' inequality; lab: the Huffman experiment."),
-    (2, [2], "Cross-entropy as a training loss, label smoothing, distillation; lab: train on the digits."),
-    (3, [3], "Maximum likelihood as KL minimisation, the KL projection; lab: EM for a Bernoulli mixture."),
-    (4, [4], "The ELBO and the VAE; lab: the β sweep and posterior collapse."),
-    (5, [8], "Estimating KL from samples: k1, k2, k3, histograms, k-NN, classifiers (needed by chapter 5)."),
-    (6, [5], "Trust regions, natural gradients, PPO, RLHF's KL penalty; lab: CartPole."),
-    (7, [6], "JS and the GAN game, the f-divergence family, variational bounds."),
-    (8, [7], "Mutual information and the data-processing inequality; the bottleneck and annealing."),
-    (9, [7], "Neural MI estimators (MINE, InfoNCE) and the variational information bottleneck."),
-    (10, [9], "The direction map and the pitfalls; project proposals due."),
-    (11, [], "Project work (no new material); consultations."),
-    (12, [], "Project work; draft reports reviewed in the lab."),
-    (13, [], "Project presentations and final reports."),
+    (2, [1], "Asymmetry, the Gaussian case, the properties, Stein's lemma, forward vs reverse KL."),
+    (3, [2], "Cross-entropy as a training loss, stable softmax, the training loop; lab: the digits."),
+    (4, [2], "Label smoothing and calibration, distillation, the library pitfalls."),
+    (5, [3], "Maximum likelihood as KL minimisation, conditional ML, the KL projection."),
+    (6, [3], "EM for a Bernoulli mixture, pseudo-counts, held-out likelihood; lab: EM on the digits."),
+    (7, [4], "The ELBO and the VAE; lab: the β sweep and posterior collapse."),
+    (8, [8], "Estimating KL from samples: k1, k2, k3, histograms, k-NN, classifiers (needed by chapter 5)."),
+    (9, [5], "Trust regions, natural gradients, PPO, RLHF's KL penalty; lab: CartPole."),
+    (10, [6], "JS and the GAN game, the f-divergence family."),
+    (11, [6], "Variational bounds, f-GANs, the generator loss used in practice; projects chosen."),
+    (12, [7], "Mutual information and the data-processing inequality; the bottleneck and annealing."),
+    (13, [7], "Neural MI estimators (MINE, NWJ, InfoNCE) and the variational information bottleneck."),
+    (14, [9], "The direction map and the pitfalls; draft project reports reviewed in the lab."),
+    (15, [], "Project presentations and final reports."),
 ]
 
 
