@@ -263,6 +263,7 @@ def render(root: pathlib.Path = ROOT) -> dict[str, str]:
     blocks["prerequisites"] = "\n".join([
         "```{figure} images/prerequisites.png",
         ":name: fig-prerequisites",
+        ":alt: " + prerequisites_alt(graph),
         ":width: 90%",
         "",
         "Prerequisites between the chapters, read from each chapter's \"What you need\" section. "
@@ -306,6 +307,27 @@ def parts(n: int, rows) -> list[list[tuple[str, int, int]]]:
         return [rows]
     at = next(i for i, (name, *_) in enumerate(rows) if name.startswith(SPLIT[n]))
     return [rows[:at], rows[at:]]
+
+
+def prerequisites_alt(graph) -> str:
+    """Alt text of the prerequisites figure, read from the same graph the figure draws."""
+    needs = [
+        f"chapter {n} needs " + " and ".join(map(str, e["required"]))
+        for n, e in graph.items()
+        if e["required"]
+    ]
+    refers = [
+        f"chapter {n} only refers to " + " and ".join(map(str, e["optional"]))
+        for n, e in graph.items()
+        if e["optional"]
+    ]
+    return (
+        "Graph of the nine chapters as circles, placed left to right by the length of the "
+        "longest chain of prerequisites before each, with an arrow from every prerequisite to "
+        "the chapter that needs it: " + "; ".join(needs) + ". Dashed arrows: "
+        + "; ".join(refers) + ". The point: after chapter 1 the book branches, and chapter 7 "
+        "comes last because it needs chapters 2 and 4."
+    )
 
 
 def week_plan(root: pathlib.Path = ROOT) -> list[tuple[int, list[tuple[int, int]], str, int, float]]:

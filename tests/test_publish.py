@@ -173,6 +173,15 @@ def test_deploy_rehearsal_of_the_real_build(bare_remote):
         for p in html.rglob("*")
         if p.is_file() and p.relative_to(html).parts[0] not in (".doctrees", "reports")
     }
+    # the PDF and the student notebooks travel beside the HTML once they are built
+    build = ROOT / "_build"
+    expected |= {f"pdf/{p.name}" for p in (build / "pdf").glob("*.pdf")}
+    if (build / "student").is_dir():
+        expected |= {
+            "student/" + p.relative_to(build / "student").as_posix()
+            for p in (build / "student").rglob("*")
+            if p.is_file()
+        }
     assert expected | {".nojekyll"} == names
     for page in ("intro.html", "chapters/01-what-is-kl.html", "_static/mathjax/tex-mml-chtml.js"):
         blob = subprocess.run(["git", "--git-dir", str(bare_remote), "show", f"gh-pages:{page}"],
