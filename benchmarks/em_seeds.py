@@ -1,6 +1,6 @@
 """How much do chapter 3's EM results for the Bernoulli mixture vary between EM runs?
 
-    python benchmarks/em_seeds.py --workers 1     # writes benchmarks/em_seeds.json
+    python benchmarks/em_seeds.py --workers 1     # writes klbook/records/em_seeds.json
 
 Chapter 3 fits a mixture of Bernoullis to the binarised digits by EM, once per number of
 components K (the best of three random starts, ``seed=0``), with pseudo-count s = 1 and
@@ -51,7 +51,7 @@ DEFAULTS: dict = {
     "val_grid": [0.01, 0.1, 0.3, 1.0, 3.0],
 }
 
-OUT = Path(__file__).with_name("em_seeds.json")
+OUT = Path(__file__).resolve().parents[1] / "klbook" / "records" / "em_seeds.json"
 
 
 def _job(job: tuple) -> dict:

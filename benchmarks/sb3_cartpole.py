@@ -163,7 +163,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--constant-clip", action="store_true", help="also run klbook with a constant clip range")
-    parser.add_argument("--out", default=str(HERE / "sb3_cartpole"), help="output path without extension")
+    parser.add_argument("--out", default=str(HERE / "sb3_cartpole"), help="output path without extension (.md); the record goes to klbook/records/")
     parser.add_argument("--from-log", help="instead of running, rebuild the result from the rows a run printed; "
                         "only the seeds with every variant finished are recorded")
     args = parser.parse_args(argv)
@@ -203,7 +203,7 @@ def main(argv=None) -> int:
                     if not args.from_log else "Rebuilt from the log of a run on ")
                    + f"{os.cpu_count()} visible CPU cores ({platform.machine()}, Python {platform.python_version()}).",
     }
-    pathlib.Path(args.out + ".json").write_text(json.dumps(result, indent=1) + "\n")
+    (HERE.parent / "klbook" / "records" / "sb3_cartpole.json").write_text(json.dumps(result, indent=1) + "\n")
     pathlib.Path(args.out + ".md").write_text(markdown(result))
     print(markdown(result))
     return 0

@@ -1,8 +1,8 @@
 """A controlled comparison of TRPO and PPO on CartPole-v1: same gamma, lambda, batch and network.
 
-    python benchmarks/trpo_vs_ppo.py --workers 2            # run, write trpo_vs_ppo.json and .md
+    python benchmarks/trpo_vs_ppo.py --workers 2            # run, write klbook/records/trpo_vs_ppo.json and benchmarks/trpo_vs_ppo.md
 
-Chapter 5 quotes the recorded result (``trpo_vs_ppo.json``) instead of training many seeds itself;
+Chapter 5 quotes the recorded result (``klbook/records/trpo_vs_ppo.json``, ``kb.load_record``) instead of training many seeds itself;
 ``tests/test_recorded_benchmarks.py`` checks that the recorded file matches ``PARAMS`` below, so a
 change of parameters without a re-run fails the tests.
 
@@ -159,7 +159,7 @@ def markdown(result: dict) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=1, help="runs in parallel processes")
-    parser.add_argument("--out", default=str(HERE / "trpo_vs_ppo"), help="output path without extension")
+    parser.add_argument("--out", default=str(HERE / "trpo_vs_ppo"), help="output path without extension (.md); the record goes to klbook/records/")
     parser.add_argument("--from-log", help="instead of running, rebuild the result from the rows a run printed; "
                         "settings with a missing run are left out of the record (and listed as missing)")
     args = parser.parse_args(argv)
@@ -192,7 +192,7 @@ def main(argv=None) -> int:
                     if not args.from_log else "Rebuilt from the log of a run on ")
                    + f"{os.cpu_count()} visible CPU cores ({platform.machine()}, Python {platform.python_version()}).",
     }
-    pathlib.Path(args.out + ".json").write_text(json.dumps(result, indent=1) + "\n")
+    (HERE.parent / "klbook" / "records" / "trpo_vs_ppo.json").write_text(json.dumps(result, indent=1) + "\n")
     pathlib.Path(args.out + ".md").write_text(markdown(result))
     print(markdown(result))
     return 0

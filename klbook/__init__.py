@@ -19,6 +19,7 @@ The reusable, tested mathematics behind the chapters, one module per topic:
 * :mod:`klbook.information` -- mutual information estimators and the information bottleneck (chapter 7);
 * :mod:`klbook.estimators` -- estimating KL from samples: Monte Carlo, histogram, k-NN, classifier (chapter 8);
 * :mod:`klbook.plotting` -- the book's figure style and label checks;
+* ``klbook.load_record`` -- recorded benchmark results (``klbook/records/``) that chapters quote;
 * :mod:`klbook.notebook` -- seeds, printing, devices and progress bars for the chapter notebooks.
 
 Everything is in nats unless a ``base`` is given; bad input raises ``ValueError``
@@ -79,6 +80,7 @@ from .information import (
 from .mle import BernoulliMixture, fit_bernoulli_mixture, kl_quad
 from .notebook import get_device, progress, setup_notebook
 from .plotting import PALETTE, set_style, show
+from ._records import load_record
 from .rl import (
     backtracking_line_search,
     categorical_kl,
@@ -191,6 +193,7 @@ __all__ = [
     "show",
     # notebook
     "get_device",
+    "load_record",
     "progress",
     "setup_notebook",
 ]

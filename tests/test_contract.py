@@ -744,6 +744,12 @@ BAD = {
         row("total", lambda: kb.progress([1], total=-1), ValueError, "total must be >= 0"),
         row("desc", lambda: kb.progress([1], desc=3), TypeError, "desc must be a string"),
     ],
+    "load_record": [
+        row("type", lambda: kb.load_record(3), TypeError, "name must be a str"),
+        row("path", lambda: kb.load_record("../em_seeds"), ValueError, "name must be a record name"),
+        row("suffix", lambda: kb.load_record("em_seeds.json"), ValueError, "name must be a record name"),
+        row("unknown", lambda: kb.load_record("no_such_run"), ValueError, "no recorded result 'no_such_run'"),
+    ],
     "setup_notebook": [
         row("seed type", lambda: kb.setup_notebook(1.5), TypeError, "seed must be an integer"),
         row("seed range", lambda: kb.setup_notebook(2**32), ValueError, "seed must be <="),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "em_seeds.py"
-RECORD = ROOT / "benchmarks" / "em_seeds.json"
+RECORD = ROOT / "klbook" / "records" / "em_seeds.json"
 
 
 def _script():

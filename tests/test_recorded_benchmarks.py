@@ -1,6 +1,6 @@
 """The recorded benchmark results that chapter 5 quotes match the scripts that produce them.
 
-Chapter 5 reads ``benchmarks/trpo_vs_ppo.json`` and ``benchmarks/sb3_cartpole.json`` instead of
+Chapter 5 reads ``klbook/records/trpo_vs_ppo.json`` and ``sb3_cartpole.json`` (via ``kb.load_record``) instead of
 training many seeds itself. These tests fail when a script's parameters change without a re-run
 (the recorded file would then describe a different experiment), or when a file's summary does not
 follow from its own per-run rows.
@@ -13,6 +13,7 @@ import pathlib
 import pytest
 
 BENCH = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
+RECORDS = BENCH.parent / "klbook" / "records"
 
 
 def _script(name):
@@ -28,7 +29,7 @@ def _json_roundtrip(x):
 
 def test_trpo_vs_ppo_record_matches_the_script():
     script = _script("trpo_vs_ppo")
-    rec = json.loads((BENCH / "trpo_vs_ppo.json").read_text())
+    rec = json.loads((RECORDS / "trpo_vs_ppo.json").read_text())
     params, current = rec["params"], _json_roundtrip(script.PARAMS)
     for key in ("env_id", "budget", "seeds", "hidden", "max_kl", "algorithms", "bootstrap"):
         assert params[key] == current[key], f"{key}: recorded {params[key]!r}, script {current[key]!r}"
@@ -45,7 +46,7 @@ def test_trpo_vs_ppo_record_matches_the_script():
 
 def test_sb3_record_matches_the_script():
     script = _script("sb3_cartpole")
-    rec = json.loads((BENCH / "sb3_cartpole.json").read_text())
+    rec = json.loads((RECORDS / "sb3_cartpole.json").read_text())
     params, current = rec["params"], _json_roundtrip(script.PARAMS)
     for key in ("env_id", "budget", "zoo", "variants"):
         assert params[key] == current[key], f"{key}: recorded {params[key]!r}, script {current[key]!r}"
