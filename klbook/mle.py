@@ -173,12 +173,33 @@ def _log_params(means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _component_log_likelihood(x: np.ndarray, log_mu: np.ndarray, log_1m: np.ndarray) -> np.ndarray:
     """``log p(x_n | k)`` for every row and component, shape ``(n, K)``, from ``log mu`` and
     ``log(1 - mu)``; exactly ``-inf`` where a row has a value its component rules out."""
-    out = x @ np.where(np.isfinite(log_mu), log_mu, 0.0).T + (1.0 - x) @ np.where(
-        np.isfinite(log_1m), log_1m, 0.0
-    ).T
-    impossible = x @ np.isneginf(log_mu).T + (1.0 - x) @ np.isneginf(log_1m).T
+    return _component_log_likelihood_with(x, 1.0 - x, log_mu, log_1m)
+
+
+def _component_log_likelihood_with(x, x0, log_mu, log_1m):
+    """:func:`_component_log_likelihood` given ``x0 = 1 - x`` (computed once per fit)."""
+    inf_mu, inf_1m = np.isneginf(log_mu), np.isneginf(log_1m)
+    if not (inf_mu.any() or inf_1m.any()):  # the usual case: every log finite
+        return x @ log_mu.T + x0 @ log_1m.T
+    out = x @ np.where(inf_mu, 0.0, log_mu).T + x0 @ np.where(inf_1m, 0.0, log_1m).T
+    impossible = x @ inf_mu.T + x0 @ inf_1m.T
     out[impossible > 0] = -np.inf
     return out
+
+
+def _logsumexp_rows(a: np.ndarray, keepdims: bool = False) -> np.ndarray:
+    """``scipy.special.logsumexp(a, axis=1)`` for a 2-D float array, with the same
+    arithmetic (the largest entries of a row are taken out of the sum and added back
+    through ``log1p``) but without its per-call overhead; rows whose maximum is not
+    finite go to scipy."""
+    a_max = a.max(axis=1, keepdims=True)
+    if not np.isfinite(a_max).all():
+        return logsumexp(a, axis=1, keepdims=keepdims)
+    at_max = a == a_max
+    m = at_max.sum(axis=1, keepdims=True, dtype=a.dtype)
+    s = np.exp(np.where(at_max, -np.inf, a) - a_max).sum(axis=1, keepdims=True)
+    out = np.log1p(s / m) + np.log(m) + a_max
+    return out if keepdims else out[:, 0]
 
 
 def bernoulli_log_likelihood(x, weights, means):
@@ -306,7 +327,7 @@ class BernoulliMixture:
         x = _as_binary(x)
         if x.shape[1] != self.means.shape[1]:
             raise ValueError(f"x has {x.shape[1]} features, the model {self.means.shape[1]}")
-        return logsumexp(_log_joint(x, self.weights, self.log_means, self.log1m_means), axis=1)
+        return _logsumexp_rows(_log_joint(x, self.weights, self.log_means, self.log1m_means))
 
     def nll(self, x) -> float:
         """Mean negative log-likelihood of the rows of ``x``, in nats per vector."""
@@ -329,14 +350,15 @@ class BernoulliMixture:
         return (rng.random((n, self.means.shape[1])) < self.means[z]).astype(np.float64)
 
 
-def _log_joint(x, weights, log_mu, log_1m):
+def _log_joint(x, weights, log_mu, log_1m, x0=None):
+    x0 = 1.0 - x if x0 is None else x0
     with np.errstate(divide="ignore"):
-        return _component_log_likelihood(x, log_mu, log_1m) + np.log(weights)
+        return _component_log_likelihood_with(x, x0, log_mu, log_1m) + np.log(weights)
 
 
-def _log_responsibilities(x, weights, log_mu, log_1m):
-    joint = _log_joint(x, weights, log_mu, log_1m)
-    log_px = logsumexp(joint, axis=1, keepdims=True)
+def _log_responsibilities(x, weights, log_mu, log_1m, x0=None):
+    joint = _log_joint(x, weights, log_mu, log_1m, x0)
+    log_px = _logsumexp_rows(joint, keepdims=True)
     return joint - log_px, log_px[:, 0]
 
 
@@ -359,7 +381,7 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _m_step(r, x, smoothing):
+def _m_step(r, x, smoothing, x0=None):
     """``log mu`` and ``log(1 - mu)`` for ``mu = (sum_n r x + s) / (sum_n r + 2 s)``.
 
     Ones and zeros are counted separately (``r.T @ x`` and ``r.T @ (1 - x)``) and each log
@@ -368,7 +390,8 @@ def _m_step(r, x, smoothing):
     positive responsibility has that value. Each count is a sum of non-negative terms, so
     whether it is 0 does not depend on the summation order of the machine's BLAS.
     """
-    ones, zeros = r.T @ x + smoothing, r.T @ (1.0 - x) + smoothing
+    x0 = 1.0 - x if x0 is None else x0
+    ones, zeros = r.T @ x + smoothing, r.T @ x0 + smoothing
     with np.errstate(divide="ignore", invalid="ignore"):  # an empty component: 0/0, replaced by the caller
         total = ones + zeros
         p1, p0 = ones / total, zeros / total
@@ -381,12 +404,13 @@ def _m_step(r, x, smoothing):
 def _em(x, means, smoothing, max_iter, tol):
     n = x.shape[0]
     k = means.shape[0]
+    x0 = 1.0 - x  # the zeros, once per fit
     weights = np.full(k, 1.0 / k)
     log_mu, log_1m = _log_params(means)
     lls, objs = [], []
     converged = False
     for it in range(max_iter + 1):
-        log_r, log_px = _log_responsibilities(x, weights, log_mu, log_1m)  # E-step
+        log_r, log_px = _log_responsibilities(x, weights, log_mu, log_1m, x0)  # E-step
         ll = float(log_px.mean())
         lls.append(ll)
         objs.append(ll + _log_prior(log_mu, log_1m, smoothing) / n)
@@ -398,7 +422,7 @@ def _em(x, means, smoothing, max_iter, tol):
         r = np.exp(log_r)  # M-step
         nk = r.sum(axis=0)
         weights = nk / n
-        new_mu, new_1m = _m_step(r, x, smoothing)
+        new_mu, new_1m = _m_step(r, x, smoothing, x0)
         empty = nk + 2.0 * smoothing <= 0  # only possible without smoothing
         if empty.any():  # an empty component keeps its parameters
             new_mu = np.where(empty[:, None], log_mu, new_mu)
