@@ -182,7 +182,9 @@ def _component_log_likelihood_with(x, x0, log_mu, log_1m):
     if not (inf_mu.any() or inf_1m.any()):  # the usual case: every log finite
         return x @ log_mu.T + x0 @ log_1m.T
     out = x @ np.where(inf_mu, 0.0, log_mu).T + x0 @ np.where(inf_1m, 0.0, log_1m).T
-    impossible = x @ inf_mu.T + x0 @ inf_1m.T
+    # how many of a row's values its component rules out: x @ inf_mu.T + x0 @ inf_1m.T,
+    # with x0 = 1 - x folded in (small integers, exact in any summation order)
+    impossible = x @ (inf_mu.astype(x.dtype) - inf_1m).T + inf_1m.sum(axis=1)
     out[impossible > 0] = -np.inf
     return out
 
