@@ -33,6 +33,7 @@ def test_record_holds_every_run_once():
     expected_fits = {(seed, K, s) for seed in p["seeds"] for K in p["Ks"] for s in p["smoothings"]}
     expected_fits |= {(seed, p["tuned_K"], p["tuned_s"]) for seed in p["seeds"]}
     expected_vals = {(seed, p["tuned_K"], s) for seed in p["seeds"] for s in p["val_grid"]}
+    expected_vals |= {(seed, K, p["select_s"]) for seed in p["seeds"] for K in p["Ks"]}
     assert len(fits) == len(set(fits)) and set(fits) == expected_fits
     assert len(vals) == len(set(vals)) and set(vals) == expected_vals
     for r in record["results"]:
