@@ -310,12 +310,13 @@ def knn_kl_divergence(x, y, *, k: int = 1, l: int | None = None) -> float:  # no
     ``k = 1``) however large ``n`` is; the :math:`\psi(k) - \psi(l)` term removes
     the difference of the two biases, and vanishes when ``l = k`` (the default).
 
-    For fixed ``k`` and ``l``, Wang, Kulkarni & Verdu (2009, Theorems 1 and 2)
-    prove the estimate asymptotically unbiased and mean-square consistent as
-    ``n, m -> inf``, for densities with finite moments of :math:`|\log p|` and
+    For fixed ``k`` and ``l``, Wang, Kulkarni & Verdu (2009) prove the estimate
+    asymptotically unbiased and mean-square consistent as ``n, m -> inf``, under
+    integrability conditions on the densities (moments of :math:`|\log p|` and
     :math:`|\log q|` under ``P`` and of :math:`|\log\|x - x'\||` under
-    :math:`P\times P` and :math:`P\times Q` (their conditions; Perez-Cruz, 2008,
-    argued consistency of the ``k = l`` estimator for any fixed ``k``). Finite
+    :math:`P\times P` and :math:`P\times Q`; the paper states them exactly).
+    Perez-Cruz (2008) gave a consistency proof of the ``l = k`` estimator for
+    any fixed ``k``. Finite
     samples bias it, more so in high dimensions; larger ``k`` lowers the variance
     and, for smooth densities, adds bias. Neighbours are found with
     :class:`scipy.spatial.cKDTree`.
