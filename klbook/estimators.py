@@ -24,6 +24,7 @@ import numbers
 from typing import NamedTuple
 
 import numpy as np
+from scipy import special
 from scipy.spatial import cKDTree
 
 from ._logistic import fit_logistic
@@ -200,7 +201,7 @@ def _pair(x, y, min_x: int, min_y: int):
     return x, y
 
 
-def histogram_kl_divergence(x, y, *, bins: int = 10, range=None, pseudocount: float = 0.0) -> float:
+def histogram_kl_divergence(x, y, *, bins: int = 10, bounds=None, pseudocount: float = 0.0) -> float:
     r"""Plug-in estimate of :math:`D_{KL}(P\,\|\,Q)`: the KL between histograms of the samples.
 
     Both samples are binned on the same grid of ``bins`` equal cells per
@@ -225,7 +226,7 @@ def histogram_kl_divergence(x, y, *, bins: int = 10, range=None, pseudocount: fl
         Samples of ``Q``.
     bins : int, default 10
         Cells per dimension (``bins ** d`` cells in all, at most ``10**7``).
-    range : (lo, hi) or sequence of d (lo, hi) pairs, optional
+    bounds : (lo, hi) or sequence of d (lo, hi) pairs, optional
         The binned region. Default: the joint minimum to maximum of both samples.
         Samples outside it are counted in the outermost cells (clipped).
     pseudocount : float, default 0.0
@@ -242,11 +243,11 @@ def histogram_kl_divergence(x, y, *, bins: int = 10, range=None, pseudocount: fl
     ------
     ValueError
         On bad shapes, mismatched dimensions, fewer than one sample, NaN/inf,
-        ``bins < 1``, too many cells, an empty range, or a negative pseudocount.
+        ``bins < 1``, too many cells, empty ``bounds``, or a negative pseudocount.
 
     Examples
     --------
-    >>> histogram_kl_divergence([0.1, 0.2, 0.7, 0.8], [0.1, 0.6, 0.7, 0.8], bins=2, range=(0, 1))
+    >>> histogram_kl_divergence([0.1, 0.2, 0.7, 0.8], [0.1, 0.6, 0.7, 0.8], bins=2, bounds=(0, 1))
     0.1438
     """
     x, y = _pair(x, y, 1, 1)
@@ -258,24 +259,24 @@ def histogram_kl_divergence(x, y, *, bins: int = 10, range=None, pseudocount: fl
         raise TypeError(f"pseudocount must be a real number, got {type(pseudocount).__name__}")
     if not np.isfinite(pseudocount) or pseudocount < 0:
         raise ValueError(f"pseudocount must be finite and >= 0, got {pseudocount}")
-    if range is None:
+    if bounds is None:
         lo = np.minimum(x.min(axis=0), y.min(axis=0))
         hi = np.maximum(x.max(axis=0), y.max(axis=0))
     else:
-        bounds = as_float_array(range, "range")
-        if bounds.shape == (2,) and d == 1:
-            bounds = bounds[None, :]
-        if bounds.shape != (d, 2):
-            raise ValueError(f"range must be a (lo, hi) pair per dimension, shape ({d}, 2); got {bounds.shape}")
-        check_finite(bounds, "range")
-        lo, hi = bounds[:, 0], bounds[:, 1]
+        box = as_float_array(bounds, "bounds")
+        if box.shape == (2,) and d == 1:
+            box = box[None, :]
+        if box.shape != (d, 2):
+            raise ValueError(f"bounds must be a (lo, hi) pair per dimension, shape ({d}, 2); got {box.shape}")
+        check_finite(box, "bounds")
+        lo, hi = box[:, 0], box[:, 1]
         if (hi <= lo).any():
-            raise ValueError("range must have lo < hi in every dimension")
+            raise ValueError("bounds must have lo < hi in every dimension")
     # an all-equal coordinate: widen it so the cells have positive width
     hi = np.where(hi > lo, hi, np.where(lo + 1.0 > lo, lo + 1.0, lo + np.abs(lo) * 1e-9))
     with np.errstate(over="ignore"):
         wide = ~np.isfinite(hi - lo)
-    if wide.any():  # a range wider than the float range: bin x / 2 (the counts are the same)
+    if wide.any():  # a region wider than the float range: bin x / 2 (the counts are the same)
         lo, hi, x, y = 0.5 * lo, 0.5 * hi, 0.5 * x, 0.5 * y
     edges = [np.linspace(lo[j], hi[j], bins + 1) for j in np.arange(d)]
     counts = []
@@ -288,25 +289,36 @@ def histogram_kl_divergence(x, y, *, bins: int = 10, range=None, pseudocount: fl
     return float(kl_divergence(p / p.sum(), q / q.sum()))
 
 
-def knn_kl_divergence(x, y, *, k: int = 1) -> float:
+def knn_kl_divergence(x, y, *, k: int = 1, l: int | None = None) -> float:  # noqa: E741
     r"""k-nearest-neighbour estimate of :math:`D_{KL}(P\,\|\,Q)` (Wang, Kulkarni & Verdu, 2009).
 
     For :math:`x_1..x_n \sim P` and :math:`y_1..y_m \sim Q` in :math:`\mathbb R^d`, let
     :math:`\rho_k(i)` be the Euclidean distance from :math:`x_i` to its k-th nearest
-    neighbour among the other :math:`x_j`, and :math:`\nu_k(i)` the distance to its
-    k-th nearest neighbour among the :math:`y_j`. Then
+    neighbour among the other :math:`x_j`, and :math:`\nu_l(i)` the distance to its
+    l-th nearest neighbour among the :math:`y_j`. Then
 
     .. math::
 
-        \hat D_{n,m} = \frac{d}{n}\sum_{i=1}^n \log\frac{\nu_k(i)}{\rho_k(i)}
-                       + \log\frac{m}{n-1} ,
+        \hat D_{n,m} = \frac{d}{n}\sum_{i=1}^n \log\frac{\nu_l(i)}{\rho_k(i)}
+                       + \psi(k) - \psi(l) + \log\frac{m}{n-1} ,
 
-    which is asymptotically unbiased and mean-square consistent as ``n, m`` grow
-    with ``k`` fixed (Perez-Cruz, 2008, for ``k = 1``; Wang et al., 2009). It
-    compares local densities: :math:`k/((n-1) c_d \rho_k^d)` estimates :math:`p(x_i)`
-    and :math:`k/(m c_d \nu_k^d)` estimates :math:`q(x_i)`. Finite samples bias
-    it, more so in high dimensions; larger ``k`` lowers the variance and, for
-    smooth densities, adds bias. Neighbours are found with
+    with :math:`\psi` the digamma function. It compares local densities:
+    :math:`(n-1)\,c_d\,\rho_k^d\,p(x_i)` is asymptotically Gamma(k, 1), so
+    :math:`\mathbb E\log[(n-1)c_d\rho_k^d\,p(x_i)] \to \psi(k)`, and likewise with
+    ``l`` for ``q``. The plug-in density estimate :math:`k/((n-1) c_d \rho_k^d)`
+    therefore keeps a bias :math:`\log k - \psi(k)` in :math:`\log p` (0.577 for
+    ``k = 1``) however large ``n`` is; the :math:`\psi(k) - \psi(l)` term removes
+    the difference of the two biases, and vanishes when ``l = k`` (the default).
+
+    For fixed ``k`` and ``l``, Wang, Kulkarni & Verdu (2009) prove the estimate
+    asymptotically unbiased and mean-square consistent as ``n, m -> inf``, under
+    integrability conditions on the densities (moments of :math:`|\log p|` and
+    :math:`|\log q|` under ``P`` and of :math:`|\log\|x - x'\||` under
+    :math:`P\times P` and :math:`P\times Q`; the paper states them exactly).
+    Perez-Cruz (2008) gave a consistency proof of the ``l = k`` estimator for
+    any fixed ``k``. Finite
+    samples bias it, more so in high dimensions; larger ``k`` lowers the variance
+    and, for smooth densities, adds bias. Neighbours are found with
     :class:`scipy.spatial.cKDTree`.
 
     Parameters
@@ -314,9 +326,11 @@ def knn_kl_divergence(x, y, *, k: int = 1) -> float:
     x : array_like, shape (n, d) or (n,)
         Samples of ``P``; ``n >= k + 1``.
     y : array_like, shape (m, d) or (m,)
-        Samples of ``Q``; ``m >= k``.
+        Samples of ``Q``; ``m >= l``.
     k : int, default 1
-        Which neighbour to use.
+        Which neighbour among the x to use.
+    l : int, optional
+        Which neighbour among the y to use; default ``k``.
 
     Returns
     -------
@@ -327,11 +341,14 @@ def knn_kl_divergence(x, y, *, k: int = 1) -> float:
     ------
     ValueError
         On bad shapes, mismatched dimensions, too few samples, NaN/inf, ``k < 1``,
-        or **repeated points**: if some :math:`x_i` has ``k`` exact copies among
-        the other x (:math:`\rho_k = 0`) or among the y (:math:`\nu_k = 0`), a
-        log ratio is infinite and the estimator is undefined. The formula
-        assumes continuous distributions; for discrete or rounded data, use a
-        discrete estimator, a larger ``k``, or add tiny noise deliberately.
+        ``l < 1``, or **repeated points**: if some :math:`x_i` has ``k`` exact copies
+        among the other x (:math:`\rho_k = 0`) or ``l`` among the y
+        (:math:`\nu_l = 0`), a log ratio is infinite and the estimator is
+        undefined. The formula assumes continuous distributions; for discrete or
+        rounded data, use a discrete estimator, a larger ``k``, or add tiny noise
+        deliberately.
+    TypeError
+        If ``k`` or ``l`` is not an integer.
 
     Examples
     --------
@@ -339,9 +356,13 @@ def knn_kl_divergence(x, y, *, k: int = 1) -> float:
     >>> y = [[0.5], [2.0]]
     >>> round(knn_kl_divergence(x, y, k=1), 4)  # (1/3)(log .5/1 + log .5/1 + log 1/2) + log(2/2)
     -0.6931
+    >>> # l = 2: nu = (2, 1, 2.5), rho = (1, 1, 2), psi(1) - psi(2) = -1
+    >>> round(knn_kl_divergence(x, y, k=1, l=2), 4)  # (1/3)(log 2 + log 1 + log 1.25) - 1
+    -0.6946
     """
     k = integer(k, "k", minimum=1)
-    x, y = _pair(x, y, k + 1, k)
+    l = k if l is None else integer(l, "l", minimum=1)  # noqa: E741
+    x, y = _pair(x, y, k + 1, l)
     # The estimate is invariant under x, y -> x / s, y / s. Data far from unit scale is divided
     # by its largest magnitude, so that no squared distance overflows (1e200) or underflows (1e-200).
     peak = max(np.abs(x).max(), np.abs(y).max())
@@ -351,21 +372,24 @@ def knn_kl_divergence(x, y, *, k: int = 1) -> float:
     m = y.shape[0]
     # the query point itself is at distance 0 among its own sample: ask for k + 1 neighbours
     rho = cKDTree(x).query(x, k=[k + 1])[0][:, 0]
-    nu = cKDTree(y).query(x, k=[k])[0][:, 0]
+    nu = cKDTree(y).query(x, k=[l])[0][:, 0]
     for dist, what, sign in ((rho, f"x has repeated points: {{}} sample(s) of x have {k} exact duplicate(s) "
                                     "among the other x", ""),
-                             (nu, f"y repeats points of x: {{}} sample(s) of x coincide with {k} or more "
+                             (nu, f"y repeats points of x: {{}} sample(s) of x coincide with {l} or more "
                                   "samples of y", "-")):
         if (dist == 0).any():
             raise ValueError(
                 what.format(int(np.count_nonzero(dist == 0)))
-                + f" (k-th neighbour distance 0), so log(nu/rho) is {sign}infinite; the estimator needs "
-                "continuous data without ties (try a larger k)"
+                + f" (neighbour distance 0), so log(nu/rho) is {sign}infinite; the estimator needs "
+                "continuous data without ties (try a larger k or l)"
             )
-    return float(d * np.mean(np.log(nu / rho)) + np.log(m / (n - 1)))
+    correction = float(special.digamma(k) - special.digamma(l))
+    return float(d * np.mean(np.log(nu / rho)) + correction + np.log(m / (n - 1)))
 
 
-def classifier_kl_divergence(x, y, *, features: str = "quadratic", l2: float = 1e-4, folds: int = 2) -> float:
+def classifier_kl_divergence(
+    x, y, *, features: str = "quadratic", l2: float = 1e-4, folds: int = 2, variant: str = "plain"
+) -> float:
     r"""Classifier (density-ratio) estimate of :math:`D_{KL}(P\,\|\,Q)`.
 
     Train a logistic regression to tell samples of ``P`` (label 1) from samples of
@@ -376,16 +400,30 @@ def classifier_kl_divergence(x, y, *, features: str = "quadratic", l2: float = 1
 
     .. math::
 
-        \hat D = \frac1{n}\sum_i \hat\ell(x_i) .
+        \hat D_{\text{plain}} = \frac1{n}\sum_i \hat\ell(x_i), \qquad
+        \hat D_{\text{DV}} = \frac1{n}\sum_i \hat\ell(x_i)
+            - \log\frac1{m}\sum_j e^{\hat\ell(y_j)} .
+
+    The Donsker--Varadhan (``"dv"``) variant subtracts :math:`\log` of the sample mean
+    of :math:`e^{\hat\ell} \approx p/q` under ``Q``, which is 0 for the exact ratio
+    (:math:`\mathbb E_Q[p/q] = 1`). It is unchanged when a constant is added to
+    :math:`\hat\ell` (a miscalibrated intercept or prior correction), and for any
+    fixed :math:`\hat\ell` its population value
+    :math:`\mathbb E_P\hat\ell - \log\mathbb E_Q e^{\hat\ell}` is a lower bound on
+    :math:`D_{KL}(P\,\|\,Q)` (Donsker & Varadhan), with equality when
+    :math:`\hat\ell = \log(p/q) + c`. With a misspecified family it can therefore
+    lie further below the KL than the plain average.
 
     To avoid scoring the classifier on its own training data the samples are
     cross-fitted: split into ``folds`` contiguous blocks, fit on all but one
     block of each sample, average the log ratio on the held-out x, and average
-    over the blocks. The estimate is only as good as the classifier's family:
+    over the blocks (the ``"dv"`` term uses the held-out y of the same block).
+    The estimate is only as good as the classifier's family:
     ``"quadratic"`` features (:math:`x_j` and :math:`x_j x_l`) contain the exact
     log ratio of any two Gaussians, ``"linear"`` only of equal-covariance ones.
-    This is the log-ratio route of Nguyen, Wainwright & Jordan (2010) with the
-    logistic loss.
+    Learning a density ratio by logistic regression goes back to Qin (1998) and
+    is surveyed by Sugiyama, Suzuki & Kanamori (2012); Nguyen, Wainwright &
+    Jordan (2010) instead maximise :math:`\mathbb E_P[g] - \mathbb E_Q[e^g] + 1`.
 
     Parameters
     ----------
@@ -399,6 +437,9 @@ def classifier_kl_divergence(x, y, *, features: str = "quadratic", l2: float = 1
         shared with :func:`klbook.fit_log_ratio` (see :mod:`klbook._logistic`).
     folds : int, default 2
         Number of cross-fitting blocks, ``>= 2``; each block needs >= 2 samples of each.
+    variant : {"plain", "dv"}, default "plain"
+        Average the log ratio under ``P`` (``"plain"``) or subtract the log of its
+        exponential's average under ``Q`` as well (``"dv"``).
 
     Returns
     -------
@@ -408,8 +449,10 @@ def classifier_kl_divergence(x, y, *, features: str = "quadratic", l2: float = 1
     Raises
     ------
     ValueError
-        On bad shapes, too few samples, NaN/inf, an unknown ``features``, a
-        negative ``l2`` or ``folds < 2``.
+        On bad shapes, too few samples, NaN/inf, an unknown ``features`` or
+        ``variant``, a negative ``l2`` or ``folds < 2``.
+    TypeError
+        If ``features`` or ``variant`` is not a string, or ``folds`` not an integer.
 
     Examples
     --------
@@ -418,6 +461,11 @@ def classifier_kl_divergence(x, y, *, features: str = "quadratic", l2: float = 1
     >>> abs(est - 0.5) < 0.1  # N(1, 1) vs N(0, 1): KL = 0.5
     True
     """
+    for name, value, allowed in (("variant", variant, ("plain", "dv")), ("features", features, ("quadratic", "linear"))):
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be one of {allowed}, got {type(value).__name__}")
+    if variant not in ("plain", "dv"):
+        raise ValueError(f"variant must be 'plain' or 'dv', got {variant!r}")
     if features not in ("quadratic", "linear"):
         raise ValueError(f"features must be 'quadratic' or 'linear', got {features!r}")
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not np.isfinite(l2) or l2 < 0:
@@ -432,6 +480,11 @@ def classifier_kl_divergence(x, y, *, features: str = "quadratic", l2: float = 1
         train_x = np.delete(x, bx, axis=0)
         train_y = np.delete(y, by, axis=0)
         logit = fit_logistic(train_x, train_y, degree=degree, l2=float(l2))
-        estimates.append(np.mean(logit(x[bx])) - np.log(len(train_x) / len(train_y)))
+        log_ratio_x = logit(x[bx]) - np.log(len(train_x) / len(train_y))
+        estimate = np.mean(log_ratio_x)
+        if variant == "dv":  # the prior correction log(n/m) cancels here
+            log_ratio_y = logit(y[by]) - np.log(len(train_x) / len(train_y))
+            estimate -= special.logsumexp(log_ratio_y) - np.log(len(by))
+        estimates.append(estimate)
     weights = np.array([len(b) for b in blocks_x], dtype=float)
     return float(np.average(estimates, weights=weights))
