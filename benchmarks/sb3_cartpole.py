@@ -31,6 +31,7 @@ the environments and model and training (one thread, so it measures the work wha
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import pathlib
@@ -39,7 +40,17 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-import numpy as np
+# the same pinned kernels as the notebooks (torch ATen avx2, MKL/oneDNN ISA, NumPy SIMD
+# targets, one thread), so that a recorded run repeats the chapter's run of the same seed;
+# they must be set before NumPy and torch load
+_spec = importlib.util.spec_from_file_location(
+    "_kernels", pathlib.Path(__file__).resolve().parents[1] / "klbook" / "_kernels.py"
+)
+_kernels = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_kernels)
+_kernels.pin_kernel_environment(os.environ)
+
+import numpy as np  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -152,6 +163,12 @@ def markdown(result: dict) -> str:
         ratio = (f"{s['median_steps_ratio_vs_sb3']:.2f} | {s['median_cpu_ratio_vs_sb3']:.2f}"
                  if "median_steps_ratio_vs_sb3" in s else "1 | 1")
         lines.append(f"| {v} | {s['solved']}/{s['n']} | {s['median_steps']:.0f} | {s['median_cpu_s']:.1f} | {ratio} |")
+    if result.get("kernel_env"):
+        lines += ["", "Every run was made in the pinned kernel environment of the chapters "
+                  f"(`klbook/_kernels.py`: {', '.join(f'{k}={v}' for k, v in result['kernel_env'].items())})."]
+    else:
+        lines += ["", "These runs were made before the script pinned the kernel environment of the chapters "
+                  "(`klbook/_kernels.py`); a re-run, which pins it, may give different rows."]
     if result["params"]["seeds"] != result["planned_seeds"]:
         lines += ["", f"Recorded seeds {result['params']['seeds']} of the planned {result['planned_seeds']}: "
                   "the run did not finish the others in time."]
@@ -164,7 +181,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--constant-clip", action="store_true", help="also run klbook with a constant clip range")
     parser.add_argument("--out", default=str(HERE / "sb3_cartpole"), help="output path without extension (.md); the record goes to klbook/records/")
-    parser.add_argument("--from-log", help="instead of running, rebuild the result from the rows a run printed; "
+    parser.add_argument("--from-log", nargs="+", help="instead of running, rebuild the result from the rows a run printed; "
                         "only the seeds with every variant finished are recorded")
     args = parser.parse_args(argv)
     import gymnasium
@@ -179,8 +196,9 @@ def main(argv=None) -> int:
     if args.from_log:
         import ast
 
-        with open(args.from_log) as f:
-            rows = [ast.literal_eval(line) for line in f if line.startswith("{'variant'")]
+        for log in args.from_log:
+            with open(log) as f:
+                rows += [ast.literal_eval(line) for line in f if line.startswith("{'variant'")]
         rows = [r for r in rows if r["variant"] in PARAMS["variants"]]
     else:
         with ProcessPoolExecutor(args.workers) as pool:
@@ -198,6 +216,7 @@ def main(argv=None) -> int:
         "versions": f"stable-baselines3 {stable_baselines3.__version__}, gymnasium {gymnasium.__version__}, "
                     f"torch {torch.__version__}",
         "runs": rows,
+        "kernel_env": _kernels.KERNEL_ENV,
         "summary": summarise(rows, params),
         "machine": (f"Total wall time {time.perf_counter() - start:.0f} s with {args.workers} worker(s) on "
                     if not args.from_log else "Rebuilt from the log of a run on ")

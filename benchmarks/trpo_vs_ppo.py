@@ -1,6 +1,12 @@
 """A controlled comparison of TRPO and PPO on CartPole-v1: same gamma, lambda, batch and network.
 
     python benchmarks/trpo_vs_ppo.py --workers 2            # run, write klbook/records/trpo_vs_ppo.json and benchmarks/trpo_vs_ppo.md
+    python benchmarks/trpo_vs_ppo.py --settings ppo-tuned   # one setting only (the other is recorded as missing)
+    python benchmarks/trpo_vs_ppo.py --from-log a.log b.log # rebuild the record from the rows runs printed
+
+The script pins the chapters' kernel environment (``klbook/_kernels.py``) before NumPy and torch
+load, so a recorded run repeats chapter 5's run of the same seed and settings exactly; the
+record lists the pinned variables (``kernel_env``).
 
 Chapter 5 quotes the recorded result (``klbook/records/trpo_vs_ppo.json``, ``kb.load_record``) instead of training many seeds itself;
 ``tests/test_recorded_benchmarks.py`` checks that the recorded file matches ``PARAMS`` below, so a
@@ -25,6 +31,7 @@ the budget (mean and a 95 % t interval over seeds), the largest per-update exact
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -34,7 +41,17 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-import numpy as np
+# the same pinned kernels as the notebooks (torch ATen avx2, MKL/oneDNN ISA, NumPy SIMD
+# targets, one thread), so that a recorded run repeats the chapter's run of the same seed;
+# they must be set before NumPy and torch load
+_spec = importlib.util.spec_from_file_location(
+    "_kernels", pathlib.Path(__file__).resolve().parents[1] / "klbook" / "_kernels.py"
+)
+_kernels = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_kernels)
+_kernels.pin_kernel_environment(os.environ)
+
+import numpy as np  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -150,8 +167,12 @@ def markdown(result: dict) -> str:
         lines.append(f"| {r['setting']} | {r['algorithm']} | {r['seed']} | {fmt(r['steps_to_solve'])} "
                      f"| {r['final_mean']:.1f} | {r['max_kl']:.4f} | {r['frac_updates_kl_above_delta']:.0%} "
                      f"| {r['cpu_s']:.1f} |")
+    if result.get("kernel_env"):
+        lines += ["", "Every run was made in the pinned kernel environment of the chapters "
+                  f"(`klbook/_kernels.py`: {', '.join(f'{k}={v}' for k, v in result['kernel_env'].items())}), "
+                  "so a run repeats the chapter's run of the same seed and settings."]
     if result.get("missing_settings"):
-        lines += ["", f"Not recorded (the run did not finish them in time): {', '.join(result['missing_settings'])}."]
+        lines += ["", f"Not recorded (no complete run of these settings): {', '.join(result['missing_settings'])}."]
     lines += ["", result["machine"], ""]
     return "\n".join(lines)
 
@@ -160,18 +181,22 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=1, help="runs in parallel processes")
     parser.add_argument("--out", default=str(HERE / "trpo_vs_ppo"), help="output path without extension (.md); the record goes to klbook/records/")
-    parser.add_argument("--from-log", help="instead of running, rebuild the result from the rows a run printed; "
-                        "settings with a missing run are left out of the record (and listed as missing)")
+    parser.add_argument("--from-log", nargs="+", help="instead of running, rebuild the result from the rows "
+                        "one or more runs printed; settings with a missing run are left out of the record "
+                        "(and listed as missing)")
+    parser.add_argument("--settings", nargs="+", choices=list(PARAMS["settings"]), default=list(PARAMS["settings"]),
+                        help="run only these settings (the others are listed as missing)")
     args = parser.parse_args(argv)
     os.environ.setdefault("KLBOOK_DEVICE", "cpu")
-    jobs = [(s, a, seed) for s in PARAMS["settings"] for a in PARAMS["algorithms"] for seed in PARAMS["seeds"]]
+    jobs = [(s, a, seed) for s in args.settings for a in PARAMS["algorithms"] for seed in PARAMS["seeds"]]
     start = time.perf_counter()
     rows = []
     if args.from_log:
         import ast
 
-        with open(args.from_log) as f:
-            rows = [ast.literal_eval(line) for line in f if line.startswith("{'setting'")]
+        for log in args.from_log:
+            with open(log) as f:
+                rows += [ast.literal_eval(line) for line in f if line.startswith("{'setting'")]
     else:
         with ProcessPoolExecutor(args.workers) as pool:
             for row in pool.map(run, jobs):
@@ -187,6 +212,7 @@ def main(argv=None) -> int:
         "missing_settings": [s for s in PARAMS["settings"] if s not in complete],
         "argv": " ".join(argv if argv is not None else sys.argv[1:]),
         "runs": rows,
+        "kernel_env": _kernels.KERNEL_ENV,
         "summary": summarise(rows, params),
         "machine": (f"Total wall time {time.perf_counter() - start:.0f} s with {args.workers} worker(s) on "
                     if not args.from_log else "Rebuilt from the log of a run on ")

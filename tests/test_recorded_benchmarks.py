@@ -12,6 +12,8 @@ import pathlib
 
 import pytest
 
+from klbook._kernels import KERNEL_ENV
+
 BENCH = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
 RECORDS = BENCH.parent / "klbook" / "records"
 
@@ -42,6 +44,8 @@ def test_trpo_vs_ppo_record_matches_the_script():
     assert runs == {(s, a, seed) for s in params["settings"] for a in params["algorithms"] for seed in params["seeds"]}
     assert _json_roundtrip(script.summarise(rec["runs"], params)) == rec["summary"]
     assert (BENCH / "trpo_vs_ppo.md").read_text() == script.markdown(rec)
+    # made in the chapters' pinned kernel environment, so that chapter 5's seed-0 runs repeat it
+    assert rec["kernel_env"] == _json_roundtrip(KERNEL_ENV)
 
 
 def test_sb3_record_matches_the_script():
