@@ -18,6 +18,7 @@ The reusable, tested mathematics behind the chapters, one module per topic:
   ratio) and ``fdiv.gan`` (training);
 * :mod:`klbook.information` -- mutual information estimators and the information bottleneck (chapter 7);
 * :mod:`klbook.estimators` -- estimating KL from samples: Monte Carlo, histogram, k-NN, classifier (chapter 8);
+* ``klbook.BatchedMLP`` -- many small MLPs of one shape trained together as one batched network;
 * :mod:`klbook.plotting` -- the book's figure style and label checks;
 * ``klbook.load_record`` -- recorded benchmark results (``klbook/records/``) that chapters quote;
 * :mod:`klbook.notebook` -- seeds, printing, devices and progress bars for the chapter notebooks.
@@ -69,6 +70,7 @@ from .fdiv import (
 from .gaussian import kl_mvn, kl_normal
 from .information import (
     dv_lower_bound,
+    gaussian_cell_probabilities,
     gaussian_mutual_information,
     IBResult,
     infonce_lower_bound,
@@ -76,11 +78,13 @@ from .information import (
     information_curve,
     maximal_correlation,
     mine_loss,
+    nwj_lower_bound,
 )
 from .mle import BernoulliMixture, fit_bernoulli_mixture, kl_quad
 from .notebook import get_device, progress, setup_notebook
 from .plotting import PALETTE, set_style, show
 from ._records import load_record
+from ._batched import BatchedMLP
 from .rl import (
     backtracking_line_search,
     categorical_kl,
@@ -173,6 +177,7 @@ __all__ = [
     "variational_bound",
     # information
     "dv_lower_bound",
+    "gaussian_cell_probabilities",
     "gaussian_mutual_information",
     "IBResult",
     "infonce_lower_bound",
@@ -180,6 +185,7 @@ __all__ = [
     "information_curve",
     "maximal_correlation",
     "mine_loss",
+    "nwj_lower_bound",
     # estimators
     "classifier_kl_divergence",
     "histogram_kl_divergence",
@@ -187,6 +193,8 @@ __all__ = [
     "kl_per_sample",
     "knn_kl_divergence",
     "MonteCarloEstimate",
+    # batched networks
+    "BatchedMLP",
     # plotting
     "PALETTE",
     "set_style",

@@ -392,3 +392,103 @@ def test_bounds_reject_bad_scores(fn):
         fn(torch.zeros(1, 1))
     with pytest.raises(ValueError, match="momentum"):
         mine_loss(torch.zeros(3, 3), momentum=0.0)
+
+
+# ------------------------------------------------------------------ stacks of score matrices
+
+
+def test_bounds_of_a_stack_are_the_bounds_of_each_matrix():
+    gen = torch.Generator().manual_seed(5)
+    s = torch.randn(3, 2, 9, 9, generator=gen, dtype=torch.float64) * 2
+    for fn in (dv_lower_bound, infonce_lower_bound, kb.nwj_lower_bound):
+        out = fn(s)
+        assert out.shape == (3, 2)
+        for i in range(3):
+            for j in range(2):
+                assert float(out[i, j]) == pytest.approx(float(fn(s[i, j])), abs=1e-12)
+
+
+def test_nwj_is_the_fenchel_bound_of_kl_on_diagonal_and_off_diagonal_pairs():
+    gen = torch.Generator().manual_seed(6)
+    s = torch.randn(4, 7, 7, generator=gen, dtype=torch.float64)
+    off = ~torch.eye(7, dtype=torch.bool)
+    fenchel = kb.variational_bound(s.diagonal(dim1=1, dim2=2), s[:, off], "kl")
+    torch.testing.assert_close(kb.nwj_lower_bound(s), fenchel, rtol=0, atol=1e-12)
+    # the optimal critic 1 + log p(y|x)/p(y) makes it an unbiased estimate of the MI
+    x, y = _gaussian_batch(0.8, 1500, torch.Generator().manual_seed(7))
+    est = float(kb.nwj_lower_bound(1 + _optimal_scores(x, y, 0.8)))
+    assert est == pytest.approx(gaussian_mutual_information(0.8), abs=0.05)
+    # for the same critic NWJ lies below DV (log u <= u/e)
+    assert bool((kb.nwj_lower_bound(s) <= dv_lower_bound(s) + 1e-12).all())
+
+
+def test_mine_loss_of_a_stack_keeps_one_moving_average_per_critic():
+    gen = torch.Generator().manual_seed(8)
+    s = torch.randn(3, 5, 5, generator=gen, dtype=torch.float64, requires_grad=True)
+    log_m0 = torch.tensor([0.0, 1.0, -1.0], dtype=torch.float64)
+    loss, log_m = mine_loss(s, log_m0, momentum=0.3)
+    loss.sum().backward()
+    for k in range(3):
+        sk = s.detach()[k].clone().requires_grad_()
+        lk, mk = mine_loss(sk, log_m0[k], momentum=0.3)
+        lk.backward()
+        assert lk.item() == pytest.approx(loss[k].item(), abs=1e-12)
+        assert mk.item() == pytest.approx(log_m[k].item(), abs=1e-12)
+        torch.testing.assert_close(s.grad[k], sk.grad, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="log_running_mean must have the shape"):
+        mine_loss(s.detach(), torch.zeros(2, dtype=torch.float64))
+
+
+def test_nwj_rejects_bad_scores():
+    with pytest.raises(TypeError, match="scores"):
+        kb.nwj_lower_bound(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="scores contains NaN"):
+        kb.nwj_lower_bound(torch.tensor([[math.nan, 0.0], [0.0, 0.0]]))
+    with pytest.raises(ValueError, match="scores is empty"):
+        kb.nwj_lower_bound(torch.zeros(0, 3, 3))
+
+
+# ------------------------------------------------------------------ Gaussian grid probabilities
+
+
+@pytest.mark.parametrize("rho", [-0.9, -0.3, 0.0, 0.5, 0.95, 0.999])
+def test_cell_probabilities_match_scipy_rectangles(rho):
+    ex = np.array([-np.inf, -1.3, -0.2, 0.0, 0.7, 2.5, np.inf])
+    ey = np.array([-3.0, -0.5, 0.1, 1.0, np.inf])
+    table = kb.gaussian_cell_probabilities(rho, ex, ey)
+    mvn = stats.multivariate_normal([0.0, 0.0], [[1.0, rho], [rho, 1.0]], abseps=1e-12, releps=1e-12)
+    for i in range(len(ex) - 1):
+        for j in range(len(ey) - 1):
+            ref = mvn.cdf([ex[i + 1], ey[j + 1]], lower_limit=[ex[i], ey[j]])
+            assert table[i, j] == pytest.approx(ref, abs=1e-11)
+    # the rows cover the real line, the columns miss Y < -3
+    assert table.sum() == pytest.approx(stats.norm.sf(-3.0), abs=1e-12)
+
+
+def test_cell_probabilities_of_the_quadrants_and_refinement():
+    rho = 0.6
+    q = kb.gaussian_cell_probabilities(rho, [-np.inf, 0.0, np.inf])
+    assert q[1, 1] == pytest.approx(0.25 + math.asin(rho) / (2 * math.pi), abs=1e-12)
+    assert q.sum() == pytest.approx(1.0, abs=1e-12)
+    # data processing: the grid's MI grows with refinement and stays below the closed form
+    mis = [kb.mutual_information(kb.gaussian_cell_probabilities(rho, np.linspace(-8, 8, k + 1)))
+           for k in (4, 16, 64, 256)]
+    assert all(np.diff(mis) > 0) and mis[-1] < gaussian_mutual_information(rho)
+    assert gaussian_mutual_information(rho) - mis[-1] < 2e-3
+
+
+def test_cell_probabilities_reject_bad_input():
+    with pytest.raises(ValueError, match="rho must be < 1"):
+        kb.gaussian_cell_probabilities(1.0, [0.0, 1.0])
+    with pytest.raises(TypeError, match="rho must be a real number"):
+        kb.gaussian_cell_probabilities("0.5", [0.0, 1.0])
+    with pytest.raises(ValueError, match="edges must be strictly increasing"):
+        kb.gaussian_cell_probabilities(0.5, [0.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="edges contains NaN"):
+        kb.gaussian_cell_probabilities(0.5, [0.0, np.nan])
+    with pytest.raises(ValueError, match="edges_y must be a 1-D array of at least 2"):
+        kb.gaussian_cell_probabilities(0.5, [0.0, 1.0], [1.0])
+    with pytest.raises(ValueError, match="n_nodes must be between 1 and 50"):
+        kb.gaussian_cell_probabilities(0.5, [0.0, 1.0], n_nodes=0)
+    with pytest.raises(TypeError, match="n_nodes must be an integer"):
+        kb.gaussian_cell_probabilities(0.5, [0.0, 1.0], n_nodes=2.0)

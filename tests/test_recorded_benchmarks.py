@@ -1,6 +1,6 @@
-"""The recorded benchmark results that chapter 5 quotes match the scripts that produce them.
+"""The recorded benchmark results that chapters 5 and 7 quote match the scripts that produce them.
 
-Chapter 5 reads ``klbook/records/trpo_vs_ppo.json`` and ``sb3_cartpole.json`` (via ``kb.load_record``) instead of
+Chapter 5 reads ``klbook/records/trpo_vs_ppo.json`` and ``sb3_cartpole.json``, chapter 7 ``mi_critics.json`` (via ``kb.load_record``), instead of
 training many seeds itself. These tests fail when a script's parameters change without a re-run
 (the recorded file would then describe a different experiment), or when a file's summary does not
 follow from its own per-run rows.
@@ -8,6 +8,7 @@ follow from its own per-run rows.
 
 import importlib.util
 import json
+import math
 import pathlib
 
 import pytest
@@ -66,3 +67,22 @@ def test_sb3_record_matches_the_script():
 def test_stable_baselines3_is_not_a_book_dependency(name):
     text = (BENCH.parent / name).read_text().lower()
     assert "stable-baselines3" not in text and "stable_baselines3" not in text
+
+
+def test_mi_critics_record_matches_the_script():
+    script = _script("mi_critics")
+    rec = json.loads((RECORDS / "mi_critics.json").read_text())
+    assert rec["params"] == _json_roundtrip(script.PARAMS), "the record was made with other parameters"
+    params = rec["params"]
+    assert len(params["seeds"]) >= 5  # the statistics rest on at least five seeds
+    runs = {(r["seed"], r["kind"], r["level"]) for r in rec["runs"]}
+    assert runs == {(s, k, lv) for s in params["seeds"] for k in params["kinds"] for lv in params["levels"]}
+    assert len(runs) == len(rec["runs"])
+    for r in rec["runs"]:
+        assert len(r["estimate"]) == len(r["rise"]) == len(params["checkpoints"])
+        assert len(r["trace"]) == params["checkpoints"][-1] // params["trace_every"]
+    assert _json_roundtrip(script.summarise(rec["runs"], params)) == rec["summary"]
+    assert (BENCH / "mi_critics.md").read_text() == script.markdown(rec)
+    # InfoNCE can never exceed log n (float32 scores), for any seed at any checkpoint
+    log_n = math.log(params["n_batch"])
+    assert all(max(r["estimate"]) <= log_n + 1e-6 for r in rec["runs"] if r["kind"] == "InfoNCE")
