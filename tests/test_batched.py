@@ -56,7 +56,7 @@ def test_one_generator_per_model_makes_its_weights_independent_of_the_stack():
 def test_uniform_init_is_torch_linear_default_and_he_init_has_the_right_scale():
     g = torch.Generator().manual_seed(4)
     net = kb.BatchedMLP(1, [100, 50], init="uniform", generator=[g], device="cpu")
-    w, b = net.weights[0], net.biases[0]
+    w, b = net.weights[0].detach(), net.biases[0].detach()
     bound = 1 / math.sqrt(100)
     assert float(w.abs().max()) <= bound and float(b.abs().max()) <= bound
     # the same draws as a hand-written torch.nn.Linear-style initialisation
