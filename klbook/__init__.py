@@ -100,7 +100,13 @@ from .rl import (
     TrainingHistory,
 )
 from .vae import active_units, iwae_bound, kl_to_standard_normal, train_vae, VAE, VAEFit
-from .vi import beta_bernoulli_elbo, beta_bernoulli_log_evidence, fit_gaussian_vi, kl_beta
+from .vi import (
+    beta_bernoulli_elbo,
+    beta_bernoulli_log_evidence,
+    fit_gaussian_vi,
+    importance_sampling,
+    kl_beta,
+)
 
 __version__ = "0.1.0"
 
@@ -142,6 +148,7 @@ __all__ = [
     "beta_bernoulli_elbo",
     "beta_bernoulli_log_evidence",
     "fit_gaussian_vi",
+    "importance_sampling",
     "kl_beta",
     # vae
     "active_units",

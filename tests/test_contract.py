@@ -379,6 +379,15 @@ BAD = {
         row("inf", lambda: kb.beta_bernoulli_elbo(INF, 1, 1, 2, 1, 1), ValueError, "alpha contains infinite"),
         row("k > n", lambda: kb.beta_bernoulli_elbo(1, 1, 3, 2, 1, 1), ValueError, "n must be an integer"),
     ],
+    "importance_sampling": [
+        row("not callable", lambda: kb.importance_sampling(3.0, stats.multivariate_t([0.0], [[1.0]]), 10), TypeError,
+            "log_joint must be callable"),
+        row("proposal", lambda: kb.importance_sampling(lambda w: w[:, 0], "t", 10), TypeError, "proposal must have rvs"),
+        row("n_samples", lambda: kb.importance_sampling(lambda w: w[:, 0], stats.multivariate_t([0.0], [[1.0]]), 1),
+            ValueError, "n_samples"),
+        row("nan log_joint", lambda: kb.importance_sampling(lambda w: w[:, 0] * NAN, stats.multivariate_t([0.0], [[1.0]]),
+                                                            10), ValueError, "NaN"),
+    ],
     "fit_gaussian_vi": [
         row("numpy log_joint", lambda: kb.fit_gaussian_vi(lambda t: t.detach().numpy().sum(-1), 2, steps=1), TypeError,
             "log_joint must return a torch tensor computed from its argument"),

@@ -1,6 +1,7 @@
-"""The recorded benchmark results that chapters 5 and 7 quote match the scripts that produce them.
+"""The recorded benchmark results that chapters 4, 5, 6 and 7 quote match the scripts that produce them.
 
-Chapter 5 reads ``klbook/records/trpo_vs_ppo.json`` and ``sb3_cartpole.json``, chapter 7 ``mi_critics.json`` (via ``kb.load_record``), instead of
+Chapter 4 reads ``klbook/records/vae_training.json``, chapter 5 ``trpo_vs_ppo.json`` and
+``sb3_cartpole.json``, chapter 7 ``mi_critics.json`` (via ``kb.load_record``), instead of
 training many seeds itself. These tests fail when a script's parameters change without a re-run
 (the recorded file would then describe a different experiment), or when a file's summary does not
 follow from its own per-run rows.
@@ -61,6 +62,22 @@ def test_sb3_record_matches_the_script():
     assert _json_roundtrip(script.summarise(rec["runs"], params)) == rec["summary"]
     assert (BENCH / "sb3_cartpole.md").read_text() == script.markdown(rec)
     assert (BENCH / "requirements-sb3.txt").read_text().split() == [f"stable-baselines3=={rec['versions'].split()[1].rstrip(',')}"]
+
+
+def test_vae_training_record_matches_the_script():
+    script = _script("vae_training")
+    rec = json.loads((RECORDS / "vae_training.json").read_text())
+    assert rec["params"] == _json_roundtrip(script.PARAMS)
+    params = rec["params"]
+    done = {(w, s) for w, s in params["runs"]} - {tuple(m) for m in rec["missing_runs"]}
+    assert done, "no run was recorded"
+    rows = {(r["width"], r["steps"], r["init"]) for r in rec["runs"]}
+    assert len(rows) == len(rec["runs"])
+    assert rows == {(w, s, i) for w, s in done for i in range(params["n_inits"])}
+    assert _json_roundtrip(script.summarise(rec["runs"], params)) == rec["summary"]
+    assert (BENCH / "vae_training.md").read_text() == script.markdown(rec)
+    # the chapter quotes these rows
+    assert {(128, 2000), (128, 8000), (128, 16000), (256, 8000)} <= done
 
 
 @pytest.mark.parametrize("name", ["requirements.txt"])

@@ -91,3 +91,50 @@ def test_bad_arguments(call, match):
 def test_log_joint_must_be_callable():
     with pytest.raises(TypeError, match="log_joint must be callable"):
         kb.fit_gaussian_vi(3.0, 2)
+
+
+def test_importance_sampling_recovers_a_conjugate_gaussian_posterior():
+    # prior N(0, I_2), observation x = (1, -1) with N(w, I) noise: evidence N(x; 0, 2I),
+    # posterior N(x/2, I/2)
+    x = np.array([1.0, -1.0])
+
+    def log_joint(w):
+        return stats.multivariate_normal(np.zeros(2)).logpdf(w) + stats.multivariate_normal(x).logpdf(w)
+
+    prop = stats.multivariate_t([0.4, -0.4], np.eye(2), df=5)
+    res = kb.importance_sampling(log_joint, prop, 100_000, random_state=1)
+    exact = stats.multivariate_normal(np.zeros(2), 2 * np.eye(2)).logpdf(x)
+    assert abs(res.log_evidence - exact) < 4 * res.log_evidence_se
+    assert res.log_evidence_se < 0.01
+    np.testing.assert_allclose(res.mean, x / 2, atol=0.02)
+    np.testing.assert_allclose(res.cov, np.eye(2) / 2, atol=0.02)
+    np.testing.assert_allclose(res.sd, np.sqrt(np.diag(res.cov)))
+    assert res.weights.sum() == pytest.approx(1.0) and (res.weights >= 0).all()
+    assert 1 < res.ess <= 100_000
+
+
+def test_importance_sampling_allows_zero_weights_outside_the_support():
+    # target: standard normal truncated to w > 0; evidence 1/2
+    def log_joint(w):
+        return np.where(w[:, 0] > 0, stats.norm.logpdf(w[:, 0]), -np.inf)
+
+    res = kb.importance_sampling(log_joint, stats.multivariate_t([0.0], [[1.5]], df=4), 50_000, random_state=0)
+    assert abs(res.log_evidence - np.log(0.5)) < 4 * res.log_evidence_se
+    assert res.samples.shape == (50_000, 1)
+
+
+@pytest.mark.parametrize(
+    "args, exc, match",
+    [
+        ((3.0, stats.multivariate_t([0.0], [[1.0]]), 10), TypeError, "log_joint must be callable"),
+        ((lambda w: w[:, 0], "t", 10), TypeError, "proposal must have rvs"),
+        ((lambda w: w[:, 0], stats.multivariate_t([0.0], [[1.0]]), 1), ValueError, "n_samples"),
+        ((lambda w: w, stats.multivariate_t([0.0, 0.0], np.eye(2)), 10), ValueError, "shape"),
+        ((lambda w: w[:, 0] * np.nan, stats.multivariate_t([0.0], [[1.0]]), 10), ValueError, "NaN"),
+        ((lambda w: np.full(len(w), -np.inf), stats.multivariate_t([0.0], [[1.0]]), 10), ValueError,
+         "every importance weight is zero"),
+    ],
+)
+def test_importance_sampling_rejects_bad_input(args, exc, match):
+    with pytest.raises(exc, match=match):
+        kb.importance_sampling(*args, random_state=0)
