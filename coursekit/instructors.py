@@ -58,6 +58,7 @@ SPLIT = {
     1: "KL is not symmetric",
     2: "Label smoothing",
     3: "Real data: a mixture of Bernoullis",
+    4: "Variational inference by gradient ascent",
     6: "The variational lower bound",
     7: "Estimating mutual information from samples",
 }
@@ -70,8 +71,8 @@ WEEKS = [
     (3, [2], "Cross-entropy as a training loss, stable softmax, the training loop; lab: the digits."),
     (4, [2], "Label smoothing and calibration, distillation, the library pitfalls."),
     (5, [3], "Maximum likelihood as KL minimisation, conditional ML, the KL projection."),
-    (6, [3], "EM for a Bernoulli mixture, pseudo-counts, held-out likelihood; lab: EM on the digits."),
-    (7, [4], "The ELBO and the VAE; lab: the β sweep and posterior collapse."),
+    (6, [3, 4], "EM for a Bernoulli mixture, pseudo-counts, held-out likelihood; the ELBO, checked on a conjugate model; lab: EM on the digits."),
+    (7, [4], "VI by gradient ascent and CAVI, the VAE, rate and distortion, the IWAE bound; lab: the β sweep."),
     (8, [8], "Estimating KL from samples: k1, k2, k3, histograms, k-NN, classifiers (needed by chapter 5)."),
     (9, [5], "Trust regions, natural gradients, PPO, RLHF's KL penalty; lab: CartPole."),
     (10, [6], "JS and the GAN game, the f-divergence family."),
