@@ -1,6 +1,6 @@
 """The recorded benchmark results that chapter 5 quotes match the scripts that produce them.
 
-Chapter 5 reads ``klbook/records/trpo_vs_ppo.json`` and ``sb3_cartpole.json`` (via ``kb.load_record``) instead of
+Chapter 5 reads ``klbook/records/trpo_vs_ppo.json`` and ``sb3_cartpole.json``, chapter 6 ``fgan_ring.json`` (via ``kb.load_record``) instead of
 training many seeds itself. These tests fail when a script's parameters change without a re-run
 (the recorded file would then describe a different experiment), or when a file's summary does not
 follow from its own per-run rows.
@@ -62,3 +62,34 @@ def test_sb3_record_matches_the_script():
 def test_stable_baselines3_is_not_a_book_dependency(name):
     text = (BENCH.parent / name).read_text().lower()
     assert "stable-baselines3" not in text and "stable_baselines3" not in text
+
+
+def test_fgan_ring_record_matches_the_script():
+    script = _script("fgan_ring")
+    rec = json.loads((RECORDS / "fgan_ring.json").read_text())
+    params, current = rec["params"], _json_roundtrip(script.PARAMS)
+    assert params == current, "the record was made with other parameters than the script's PARAMS"
+    assert len(params["seeds"]) >= 10  # the coverage comparison rests on at least ten seeds
+    keys = [(r["family"], r["divergence"], r["seed"]) for r in rec["runs"]]
+    assert sorted(keys) == sorted((f, d, s) for f in params["families"] for d in params["divergences"]
+                                  for s in params["seeds"])
+    for r in rec["runs"]:
+        assert r["modes"] == sum(c >= max(params["coverage"]["min_share"] * params["common"]["n_samples"], 1)
+                                 for c in r["counts"])
+        assert sum(r["counts"]) == round(r["high_quality"] * params["common"]["n_samples"])
+        if r["family"] == "gaussian":
+            assert not r["diverged"] and 0 <= r["bound_below"] <= r["windows"]
+            assert r["windows"] == params["families"]["gaussian"]["steps"] // params["common"]["log_every"]
+    assert _json_roundtrip(script.summarise(rec["runs"], params)) == rec["summary"]
+    assert (BENCH / "fgan_ring.md").read_text() == script.markdown(rec)
+
+
+def test_fgan_ring_script_settings_are_train_fgan_arguments():
+    import inspect
+
+    import klbook as kb
+
+    script = _script("fgan_ring")
+    accepted = set(inspect.signature(kb.train_fgan).parameters)
+    for family in script.PARAMS["families"]:
+        assert set(script.fgan_settings(family)) <= accepted
