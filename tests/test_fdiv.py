@@ -384,3 +384,13 @@ def test_train_fgan_records_the_gaussian_generator_and_a_window_averaged_bound()
             np.testing.assert_allclose(res.cov[i, j], np.swapaxes(res.cov[i, j], -1, -2))
     mlp = kb.train_fgan(("js",), (0,), steps=4, hidden=8, batch=8, n_samples=5, log_every=2)
     assert mlp.mean is None and mlp.cov is None and mlp.bound.shape == (1, 1, 2)
+
+
+def test_train_fgan_reports_a_diverged_run_and_keeps_the_others_unchanged():
+    kw = dict(steps=60, hidden=8, batch=32, n_samples=50, log_every=10, lr=0.5)
+    both = kb.train_fgan(("kl", "js"), (0, 1), **kw)
+    alone = kb.train_fgan(("js",), (1,), **kw)
+    assert both.finite.shape == (2, 2) and not both.finite[0, 1]  # KL's unbounded conjugate blew up
+    assert both.finite[1].all() and alone.finite.all()
+    np.testing.assert_array_equal(alone.samples[0, 0], both.samples[1, 1])
+    assert np.isfinite(both.samples[1]).all()

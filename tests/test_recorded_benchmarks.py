@@ -1,7 +1,8 @@
 """The recorded benchmark results that chapters 4, 5, 6 and 7 quote match the scripts that produce them.
 
 Chapter 4 reads ``klbook/records/vae_training.json``, chapter 5 ``trpo_vs_ppo.json`` and
-``sb3_cartpole.json``, chapter 7 ``mi_critics.json`` (via ``kb.load_record``), instead of
+``sb3_cartpole.json``, chapter 6 ``fgan_ring.json``, chapter 7 ``mi_critics.json`` (via
+``kb.load_record``), instead of
 training many seeds itself. These tests fail when a script's parameters change without a re-run
 (the recorded file would then describe a different experiment), or when a file's summary does not
 follow from its own per-run rows.
@@ -103,3 +104,34 @@ def test_mi_critics_record_matches_the_script():
     # InfoNCE can never exceed log n (float32 scores), for any seed at any checkpoint
     log_n = math.log(params["n_batch"])
     assert all(max(r["estimate"]) <= log_n + 1e-6 for r in rec["runs"] if r["kind"] == "InfoNCE")
+
+
+def test_fgan_ring_record_matches_the_script():
+    script = _script("fgan_ring")
+    rec = json.loads((RECORDS / "fgan_ring.json").read_text())
+    params, current = rec["params"], _json_roundtrip(script.PARAMS)
+    assert params == current, "the record was made with other parameters than the script's PARAMS"
+    assert len(params["seeds"]) >= 10  # the coverage comparison rests on at least ten seeds
+    keys = [(r["family"], r["divergence"], r["seed"]) for r in rec["runs"]]
+    assert sorted(keys) == sorted((f, d, s) for f in params["families"] for d in params["divergences"]
+                                  for s in params["seeds"])
+    for r in rec["runs"]:
+        assert r["modes"] == sum(c >= max(params["coverage"]["min_share"] * params["common"]["n_samples"], 1)
+                                 for c in r["counts"])
+        assert sum(r["counts"]) == round(r["high_quality"] * params["common"]["n_samples"])
+        if r["family"] == "gaussian":
+            assert not r["diverged"] and 0 <= r["bound_below"] <= r["windows"]
+            assert r["windows"] == params["families"]["gaussian"]["steps"] // params["common"]["log_every"]
+    assert _json_roundtrip(script.summarise(rec["runs"], params)) == rec["summary"]
+    assert (BENCH / "fgan_ring.md").read_text() == script.markdown(rec)
+
+
+def test_fgan_ring_script_settings_are_train_fgan_arguments():
+    import inspect
+
+    import klbook as kb
+
+    script = _script("fgan_ring")
+    accepted = set(inspect.signature(kb.train_fgan).parameters)
+    for family in script.PARAMS["families"]:
+        assert set(script.fgan_settings(family)) <= accepted

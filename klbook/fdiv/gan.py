@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import MAX_ENTRIES, generator as as_generator, integer, real, samples as as_samples
-from .divergence import fgan_objective
 from .generators import f_generator
 
 __all__ = ["ring_of_gaussians", "mode_coverage", "FGANResult", "train_fgan"]
@@ -128,6 +127,10 @@ class FGANResult:
         The critic's variational bound (the f-GAN objective before its update), averaged over
         the ``log_every`` minibatches of each logging window: entry ``k`` covers steps
         ``k * log_every + 1`` to ``(k + 1) * log_every``.
+    finite : ndarray of bool, shape (len(divergences), len(seeds))
+        Whether the run's bound stayed finite at every step. A run whose game diverges (its
+        critic's outputs overflow, as can happen with KL's unbounded conjugate) is not stopped
+        and does not affect the other runs; its samples and later bounds are then not finite.
     mean, cov : ndarray or None
         For ``generator="gaussian"``: the generator's exact mean :math:`b` and covariance
         :math:`A^\top A` (its output is :math:`zA + b`), shapes
@@ -140,6 +143,7 @@ class FGANResult:
     seeds: tuple
     samples: np.ndarray
     bound: np.ndarray
+    finite: np.ndarray | None = None
     mean: np.ndarray | None = None
     cov: np.ndarray | None = None
 
@@ -238,6 +242,7 @@ def train_fgan(divergences=("kl", "reverse_kl", "js"), seeds=(0, 1, 2), *, steps
     if generator not in ("mlp", "gaussian"):
         raise ValueError(f"generator must be 'mlp' or 'gaussian', got {generator!r}")
     lr = real(lr, "lr", low=0.0, low_open=True)
+
     _check_ring(modes, radius, std)
     device = get_device(device)
     dtype = torch.float32
@@ -247,32 +252,38 @@ def train_fgan(divergences=("kl", "reverse_kl", "js"), seeds=(0, 1, 2), *, steps
     g_sizes = [latent, hidden, hidden, 2] if generator == "mlp" else [latent, 2]
     g_params = _init_batched_mlp(g_sizes, gens, device, dtype)
     d_params = _init_batched_mlp([2, hidden, hidden, 1], gens, device, dtype)
-    opt_g = torch.optim.Adam(g_params, lr=lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(d_params, lr=lr, betas=(0.5, 0.999))
+    opt_g, opt_d = _Adam(g_params, lr), _Adam(d_params, lr)
     centres = torch.as_tensor(_ring_centres(int(modes), float(radius)), dtype=dtype)
-    groups = [(gens_f[i], [r for r, (j, _) in enumerate(runs) if j == i]) for i in range(len(divergences))]
+    # runs are ordered by divergence, so each divergence owns a contiguous block of runs
+    blocks = [(gens_f[i], slice(i * len(seeds), (i + 1) * len(seeds))) for i in range(len(divergences))]
 
     def draw():
-        z = torch.stack([torch.randn(batch, latent, generator=g, dtype=dtype) for g in gens])
-        k = torch.stack([torch.randint(0, int(modes), (batch,), generator=g) for g in gens])
-        noise = torch.stack([torch.randn(batch, 2, generator=g, dtype=dtype) for g in gens])
-        return z.to(device), (centres[k] + std * noise).to(device)
+        """Latent codes (R, batch, latent) and data (R, batch, 2), one random stream per run."""
+        zn, k = [], []
+        for g in gens:
+            zn.append(torch.randn(batch, latent + 2, generator=g, dtype=dtype))
+            k.append(torch.randint(0, int(modes), (batch,), generator=g))
+        zn, k = torch.stack(zn).to(device), torch.stack(k).to(device)
+        return zn[..., :latent], centres.to(device)[k] + std * zn[..., latent:]
 
-    def objective(v_real, v_fake):
-        """The per-run minibatch bound, shape (R,)."""
-        out = []
-        for gen, idx in groups:
-            out.append(fgan_objective(v_real[idx], v_fake[idx], gen))
-        bound = torch.cat(out)
-        order = torch.tensor([r for _, idx in groups for r in idx], device=bound.device)
-        return torch.empty_like(bound).scatter_(0, order, bound)
+    def bound_of(v_real, v_fake):
+        """The per-run minibatch bound E_P[g_f(V)] - E_Q[f*(g_f(V))], shape (R,)."""
+        # gen.act / gen.conj_act: the activation and f* o g_f without input validation, so that a run
+        # whose critic has diverged (NaN) does not stop the others; it is reported in ``finite``
+        return torch.cat([gen.act(v_real[b]).mean(-1) - gen.conj_act(v_fake[b]).mean(-1) for gen, b in blocks])
+
+    def fake_term(v_fake):
+        """The part of the bound that depends on the generator, -E_Q[f*(g_f(V))], shape (R,)."""
+        return torch.cat([-gen.conj_act(v_fake[b]).mean(-1) for gen, b in blocks])
 
     history = []
+    finite = torch.ones(n_runs, dtype=torch.bool, device=device)
     gaussian_path = [] if generator == "gaussian" else None
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # matrices this small gain nothing from threads, and lose a lot on a busy CPU
     try:
-        _train_loop(steps, draw, objective, g_params, d_params, opt_g, opt_d, log_every, history, gaussian_path)
+        _train_loop(steps, draw, bound_of, fake_term, g_params, d_params, opt_g, opt_d, log_every, history,
+                    finite, gaussian_path)
     finally:
         torch.set_num_threads(threads)
     with torch.no_grad():
@@ -285,7 +296,41 @@ def train_fgan(divergences=("kl", "reverse_kl", "js"), seeds=(0, 1, 2), *, steps
         a = np.stack([w for w, _ in gaussian_path], axis=1)  # (R, T + 1, latent, 2)
         mean = np.stack([b for _, b in gaussian_path], axis=1).reshape(*shape, -1, 2)
         cov = np.einsum("rtli,rtlj->rtij", a, a).reshape(*shape, -1, 2, 2)
-    return FGANResult(divergences, seeds, samples.reshape(*shape, n_samples, 2), hist.reshape(*shape, -1), mean, cov)
+    return FGANResult(divergences, seeds, samples.reshape(*shape, n_samples, 2), hist.reshape(*shape, -1),
+                      finite.cpu().numpy().reshape(shape), mean, cov)
+
+
+class _Adam:
+    """Adam (betas 0.5, 0.999, eps 1e-8), the update of ``torch.optim.Adam`` in a few foreach calls.
+
+    The networks are tiny, so ``torch.optim.Adam``'s per-call overhead would dominate a step.
+    """
+
+    def __init__(self, params, lr, betas=(0.5, 0.999), eps=1e-8):
+        import torch
+
+        self.params, self.lr, self.betas, self.eps, self.t = list(params), lr, betas, eps, 0
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.params:
+            p.grad = None
+
+    def step(self):
+        import torch
+
+        b1, b2 = self.betas
+        self.t += 1
+        grads = [p.grad for p in self.params]
+        with torch.no_grad():
+            torch._foreach_lerp_(self.m, grads, 1 - b1)
+            torch._foreach_mul_(self.v, b2)
+            torch._foreach_addcmul_(self.v, grads, grads, 1 - b2)
+            denom = torch._foreach_sqrt(self.v)
+            torch._foreach_div_(denom, math.sqrt(1 - b2**self.t))
+            torch._foreach_add_(denom, self.eps)
+            torch._foreach_addcdiv_(self.params, self.m, denom, -self.lr / (1 - b1**self.t))
 
 
 def _snapshot(g_params):
@@ -294,26 +339,28 @@ def _snapshot(g_params):
     return (w.detach().cpu().numpy().astype(np.float64), b.detach().cpu().numpy()[:, 0, :].astype(np.float64))
 
 
-def _train_loop(steps, draw, objective, g_params, d_params, opt_g, opt_d, log_every, history, gaussian_path=None):
+def _train_loop(steps, draw, bound_of, fake_term, g_params, d_params, opt_g, opt_d, log_every, history,
+                finite, gaussian_path=None):
+    import torch
+
     if gaussian_path is not None:
         gaussian_path.append(_snapshot(g_params))
     window = 0.0
     for step in range(steps):
         z, x = draw()
-        # critic: ascend the bound
-        v_real = _batched_mlp(d_params, x).squeeze(-1)
-        v_fake = _batched_mlp(d_params, _batched_mlp(g_params, z).detach()).squeeze(-1)
-        bound = objective(v_real, v_fake)
+        fake = _batched_mlp(g_params, z)
+        # critic: one Adam step up the bound
+        bound = bound_of(_batched_mlp(d_params, x).squeeze(-1), _batched_mlp(d_params, fake.detach()).squeeze(-1))
         opt_d.zero_grad(set_to_none=True)
         (-bound.sum()).backward()
         opt_d.step()
-        # generator: descend the bound (only its E_Q term depends on the generator)
-        v_real = v_real.detach()
-        v_fake = _batched_mlp(d_params, _batched_mlp(g_params, z)).squeeze(-1)
+        # generator: one Adam step down the bound against the updated critic (only the E_Q term
+        # depends on the generator; the critic's weights get no gradient here)
         opt_g.zero_grad(set_to_none=True)
-        objective(v_real, v_fake).sum().backward()
+        fake_term(_batched_mlp(d_params, fake).squeeze(-1)).sum().backward(inputs=g_params)
         opt_g.step()
         window = window + bound.detach()
+        finite &= torch.isfinite(bound.detach())
         if (step + 1) % log_every == 0:
             history.append((window / log_every).cpu().numpy().astype(np.float64))
             window = 0.0
