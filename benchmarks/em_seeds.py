@@ -20,7 +20,6 @@ with this script's current parameters.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -29,12 +28,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 # the same pinned kernels as the notebooks; they must be set before NumPy loads
-_spec = importlib.util.spec_from_file_location(
-    "_kernels", Path(__file__).resolve().parents[1] / "klbook" / "_kernels.py"
-)
-_kernels = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_kernels)
-_kernels.pin_kernel_environment(os.environ)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _pinned import kernels as _kernels  # noqa: E402,F401  (pins the environment on import)
 
 import numpy as np  # noqa: E402
 

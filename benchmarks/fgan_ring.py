@@ -35,7 +35,6 @@ the record matches ``PARAMS`` and that its summary follows from its rows.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import math
 import os
@@ -48,10 +47,8 @@ from concurrent.futures import ProcessPoolExecutor
 HERE = pathlib.Path(__file__).resolve().parent
 
 # the same pinned kernels as the notebooks; they must be set before NumPy and torch load
-_spec = importlib.util.spec_from_file_location("_kernels", HERE.parent / "klbook" / "_kernels.py")
-_kernels = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_kernels)
-_kernels.pin_kernel_environment(os.environ)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _pinned import kernels as _kernels  # noqa: E402,F401  (pins the environment on import)
 
 import numpy as np  # noqa: E402
 

@@ -31,7 +31,6 @@ the environments and model and training (one thread, so it measures the work wha
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import pathlib
@@ -43,12 +42,8 @@ from concurrent.futures import ProcessPoolExecutor
 # the same pinned kernels as the notebooks (torch ATen avx2, MKL/oneDNN ISA, NumPy SIMD
 # targets, one thread), so that a recorded run repeats the chapter's run of the same seed;
 # they must be set before NumPy and torch load
-_spec = importlib.util.spec_from_file_location(
-    "_kernels", pathlib.Path(__file__).resolve().parents[1] / "klbook" / "_kernels.py"
-)
-_kernels = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_kernels)
-_kernels.pin_kernel_environment(os.environ)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _pinned import kernels as _kernels  # noqa: E402,F401  (pins the environment on import)
 
 import numpy as np  # noqa: E402
 

@@ -22,7 +22,6 @@ was made with the current ``PARAMS`` and that its summary follows from its per-m
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -31,12 +30,8 @@ import time
 from pathlib import Path
 
 # the same pinned kernels as the notebooks; they must be set before NumPy and torch load
-_spec = importlib.util.spec_from_file_location(
-    "_kernels", Path(__file__).resolve().parents[1] / "klbook" / "_kernels.py"
-)
-_kernels = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_kernels)
-_kernels.pin_kernel_environment(os.environ)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _pinned import kernels as _kernels  # noqa: E402,F401  (pins the environment on import)
 
 import numpy as np  # noqa: E402
 
