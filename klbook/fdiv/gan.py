@@ -148,30 +148,6 @@ class FGANResult:
     cov: np.ndarray | None = None
 
 
-def _init_batched_mlp(sizes, gens, device, dtype):
-    """Per-run weights (R, fan_in, fan_out) with torch.nn.Linear's default initialisation."""
-    import torch
-
-    params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        bound = 1.0 / math.sqrt(fan_in)
-        w = torch.stack([(torch.rand(fan_in, fan_out, generator=g, dtype=dtype) * 2 - 1) * bound for g in gens])
-        b = torch.stack([(torch.rand(1, fan_out, generator=g, dtype=dtype) * 2 - 1) * bound for g in gens])
-        params += [w.to(device).requires_grad_(), b.to(device).requires_grad_()]
-    return params
-
-
-def _batched_mlp(params, x):
-    import torch
-
-    n_layers = len(params) // 2
-    for i in range(n_layers):
-        x = torch.baddbmm(params[2 * i + 1], x, params[2 * i])
-        if i < n_layers - 1:
-            x = torch.nn.functional.leaky_relu(x, 0.2)
-    return x
-
-
 def train_fgan(divergences=("kl", "reverse_kl", "js"), seeds=(0, 1, 2), *, steps=2000, batch=256,
                hidden=64, latent=2, lr=1e-3, modes=8, radius=2.0, std=0.05, n_samples=2000,
                generator="mlp", log_every=50, device=None):
@@ -225,6 +201,7 @@ def train_fgan(divergences=("kl", "reverse_kl", "js"), seeds=(0, 1, 2), *, steps
     """
     import torch
 
+    from .._batched import BatchedMLP
     from ..notebook import get_device
 
     if isinstance(divergences, str):
@@ -250,8 +227,13 @@ def train_fgan(divergences=("kl", "reverse_kl", "js"), seeds=(0, 1, 2), *, steps
     n_runs = len(runs)
     gens = [torch.Generator().manual_seed(1000 * s + 17) for _, s in runs]
     g_sizes = [latent, hidden, hidden, 2] if generator == "mlp" else [latent, 2]
-    g_params = _init_batched_mlp(g_sizes, gens, device, dtype)
-    d_params = _init_batched_mlp([2, hidden, hidden, 1], gens, device, dtype)
+    # one small MLP per run, stacked; run r's initial weights come from its own generator, drawn
+    # as torch.nn.Linear's default initialisation
+    mlp = dict(activation="leaky_relu", negative_slope=0.2, init="uniform", generator=gens, dtype=dtype,
+               device=device)
+    g_net = BatchedMLP(n_runs, g_sizes, **mlp)
+    d_net = BatchedMLP(n_runs, [2, hidden, hidden, 1], **mlp)
+    g_params, d_params = list(g_net.parameters()), list(d_net.parameters())
     opt_g, opt_d = _Adam(g_params, lr), _Adam(d_params, lr)
     centres = torch.as_tensor(_ring_centres(int(modes), float(radius)), dtype=dtype)
     # runs are ordered by divergence, so each divergence owns a contiguous block of runs
@@ -282,13 +264,13 @@ def train_fgan(divergences=("kl", "reverse_kl", "js"), seeds=(0, 1, 2), *, steps
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # matrices this small gain nothing from threads, and lose a lot on a busy CPU
     try:
-        _train_loop(steps, draw, bound_of, fake_term, g_params, d_params, opt_g, opt_d, log_every, history,
+        _train_loop(steps, draw, bound_of, fake_term, g_net, d_net, opt_g, opt_d, log_every, history,
                     finite, gaussian_path)
     finally:
         torch.set_num_threads(threads)
     with torch.no_grad():
         z = torch.stack([torch.randn(n_samples, latent, generator=g, dtype=dtype) for g in gens]).to(device)
-        samples = _batched_mlp(g_params, z).cpu().numpy().astype(np.float64)
+        samples = g_net(z).cpu().numpy().astype(np.float64)
     shape = (len(divergences), len(seeds))
     hist = np.stack(history, axis=-1) if history else np.zeros((n_runs, 0))
     mean = cov = None
@@ -339,25 +321,27 @@ def _snapshot(g_params):
     return (w.detach().cpu().numpy().astype(np.float64), b.detach().cpu().numpy()[:, 0, :].astype(np.float64))
 
 
-def _train_loop(steps, draw, bound_of, fake_term, g_params, d_params, opt_g, opt_d, log_every, history,
+def _train_loop(steps, draw, bound_of, fake_term, g_net, d_net, opt_g, opt_d, log_every, history,
                 finite, gaussian_path=None):
     import torch
+
+    g_params = list(g_net.parameters())
 
     if gaussian_path is not None:
         gaussian_path.append(_snapshot(g_params))
     window = 0.0
     for step in range(steps):
         z, x = draw()
-        fake = _batched_mlp(g_params, z)
+        fake = g_net(z)
         # critic: one Adam step up the bound
-        bound = bound_of(_batched_mlp(d_params, x).squeeze(-1), _batched_mlp(d_params, fake.detach()).squeeze(-1))
+        bound = bound_of(d_net(x).squeeze(-1), d_net(fake.detach()).squeeze(-1))
         opt_d.zero_grad(set_to_none=True)
         (-bound.sum()).backward()
         opt_d.step()
         # generator: one Adam step down the bound against the updated critic (only the E_Q term
         # depends on the generator; the critic's weights get no gradient here)
         opt_g.zero_grad(set_to_none=True)
-        fake_term(_batched_mlp(d_params, fake).squeeze(-1)).sum().backward(inputs=g_params)
+        fake_term(d_net(fake).squeeze(-1)).sum().backward(inputs=g_params)
         opt_g.step()
         window = window + bound.detach()
         finite &= torch.isfinite(bound.detach())
