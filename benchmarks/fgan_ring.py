@@ -35,11 +35,9 @@ the record matches ``PARAMS`` and that its summary follows from its rows.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import pathlib
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -48,7 +46,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 
 # the same pinned kernels as the notebooks; they must be set before NumPy and torch load
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _pinned import kernels as _kernels  # noqa: E402,F401  (pins the environment on import)
+import _pinned  # noqa: E402,F401  (pins the environment on import)
 
 import numpy as np  # noqa: E402
 
@@ -300,12 +298,9 @@ def main(argv=None) -> int:
         "argv": " ".join(argv if argv is not None else sys.argv[1:]),
         "runs": rows,
         "summary": summarise(rows, PARAMS),
-        "machine": f"Total wall time {time.perf_counter() - start:.0f} s with {args.workers} worker(s) on "
-                   f"{os.cpu_count()} visible CPU cores ({platform.machine()}, Python {platform.python_version()}).",
+        "machine": _pinned.machine(start, args.workers),
     }
-    (HERE.parent / "klbook" / "records" / "fgan_ring.json").write_text(json.dumps(result, indent=1) + "\n")
-    pathlib.Path(args.out + ".md").write_text(markdown(result))
-    print(markdown(result))
+    _pinned.write("fgan_ring", result, args.out + ".md", markdown(result))
     return 0
 
 

@@ -31,11 +31,9 @@ the budget (mean and a 95 % t interval over seeds), the largest per-update exact
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import pathlib
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -44,7 +42,8 @@ from concurrent.futures import ProcessPoolExecutor
 # targets, one thread), so that a recorded run repeats the chapter's run of the same seed;
 # they must be set before NumPy and torch load
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _pinned import kernels as _kernels  # noqa: E402,F401  (pins the environment on import)
+import _pinned  # noqa: E402  (pins the environment on import)
+from _pinned import kernels as _kernels  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -209,13 +208,9 @@ def main(argv=None) -> int:
         "runs": rows,
         "kernel_env": _kernels.KERNEL_ENV,
         "summary": summarise(rows, params),
-        "machine": (f"Total wall time {time.perf_counter() - start:.0f} s with {args.workers} worker(s) on "
-                    if not args.from_log else "Rebuilt from the log of a run on ")
-                   + f"{os.cpu_count()} visible CPU cores ({platform.machine()}, Python {platform.python_version()}).",
+        "machine": _pinned.machine(start, args.workers, rebuilt=bool(args.from_log)),
     }
-    (HERE.parent / "klbook" / "records" / "trpo_vs_ppo.json").write_text(json.dumps(result, indent=1) + "\n")
-    pathlib.Path(args.out + ".md").write_text(markdown(result))
-    print(markdown(result))
+    _pinned.write("trpo_vs_ppo", result, args.out + ".md", markdown(result))
     return 0
 
 
